@@ -1,0 +1,127 @@
+"""Settings, read once from the environment. The only module that reads `os.environ`."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Literal
+
+from gql.errors import ConfigError
+
+Backend = Literal["embedded", "aws"]
+RetryMode = Literal["standard", "adaptive", "legacy"]
+
+
+@dataclass(frozen=True)
+class Settings:
+    table: str = "Devices"
+    backend: Backend = "embedded"
+    endpoint_url: str | None = None
+    region: str = "us-east-1"
+    profile: str | None = None
+    # Several secrets may be given, comma-separated: the first signs, all verify (rotation).
+    cursor_secrets: tuple[bytes, ...] = ()
+    cursor_ttl_seconds: int = 24 * 3600
+    api_keys: frozenset[str] = field(default_factory=frozenset)
+    cors_origins: tuple[str, ...] = ()
+    production: bool = False
+    # Items DynamoDB may evaluate for one filtered page before the page is returned short.
+    read_budget: int = 1000
+    max_workers: int = 32
+    retry_mode: RetryMode = "standard"
+    max_attempts: int = 3
+    connect_timeout: float = 1.0
+    read_timeout: float = 2.0
+    request_timeout: float = 2.5
+    max_depth: int = 10
+    max_aliases: int = 30
+    max_tokens: int = 2000
+    max_body_bytes: int = 64 * 1024
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if env is None else env
+        read = _Reader(env)
+        endpoint = read.text("AWS_ENDPOINT_URL_DYNAMODB") or read.text("AWS_ENDPOINT_URL")
+        backend = read.choice("GQL_BACKEND", ("embedded", "aws"), "aws" if endpoint else "embedded")
+        secrets = tuple(s.encode() for s in read.items("GQL_CURSOR_SECRET"))
+        if any(len(s) < 16 for s in secrets):
+            raise ConfigError("GQL_CURSOR_SECRET: each secret must be at least 16 characters")
+        return cls(
+            table=read.text("GQL_TABLE") or "Devices",
+            backend=backend,  # type: ignore[arg-type]
+            endpoint_url=endpoint,
+            region=read.text("AWS_REGION") or read.text("AWS_DEFAULT_REGION") or "us-east-1",
+            profile=read.text("AWS_PROFILE"),
+            cursor_secrets=secrets,
+            cursor_ttl_seconds=read.integer("GQL_CURSOR_TTL_SECONDS", 24 * 3600, low=1),
+            api_keys=frozenset(read.items("GQL_API_KEYS")),
+            cors_origins=tuple(read.items("GQL_CORS_ORIGINS")),
+            production=read.flag("GQL_PRODUCTION", False),
+            read_budget=read.integer("GQL_READ_BUDGET", 1000, low=1),
+            max_workers=read.integer("GQL_MAX_WORKERS", 32, low=1),
+            retry_mode=read.choice(  # type: ignore[arg-type]
+                "GQL_RETRY_MODE", ("standard", "adaptive", "legacy"), "standard"
+            ),
+            max_attempts=read.integer("GQL_MAX_ATTEMPTS", 3, low=1),
+            connect_timeout=read.seconds("GQL_CONNECT_TIMEOUT", 1.0),
+            read_timeout=read.seconds("GQL_READ_TIMEOUT", 2.0),
+            request_timeout=read.seconds("GQL_REQUEST_TIMEOUT", 2.5),
+            max_depth=read.integer("GQL_MAX_DEPTH", 10, low=1),
+            max_aliases=read.integer("GQL_MAX_ALIASES", 30, low=1),
+            max_tokens=read.integer("GQL_MAX_TOKENS", 2000, low=1),
+            max_body_bytes=read.integer("GQL_MAX_BODY_BYTES", 64 * 1024, low=1),
+        )
+
+
+@dataclass(frozen=True)
+class _Reader:
+    env: Mapping[str, str]
+
+    def text(self, name: str) -> str | None:
+        value = self.env.get(name, "").strip()
+        return value or None
+
+    def items(self, name: str) -> list[str]:
+        return [part.strip() for part in (self.text(name) or "").split(",") if part.strip()]
+
+    def choice(self, name: str, allowed: tuple[str, ...], default: str) -> str:
+        value = (self.text(name) or default).lower()
+        if value not in allowed:
+            raise ConfigError(f"{name}: {value!r} is not one of {', '.join(allowed)}")
+        return value
+
+    def integer(self, name: str, default: int, *, low: int) -> int:
+        raw = self.text(name)
+        if raw is None:
+            return default
+        try:
+            value = int(raw)
+        except ValueError:
+            raise ConfigError(f"{name}: {raw!r} is not a whole number") from None
+        if value < low:
+            raise ConfigError(f"{name}: {value} is below the minimum of {low}")
+        return value
+
+    def seconds(self, name: str, default: float) -> float:
+        raw = self.text(name)
+        if raw is None:
+            return default
+        try:
+            value = float(raw)
+        except ValueError:
+            raise ConfigError(f"{name}: {raw!r} is not a number of seconds") from None
+        if not 0 < value < 3600:
+            raise ConfigError(f"{name}: {raw} must be between 0 and 3600 seconds")
+        return value
+
+    def flag(self, name: str, default: bool) -> bool:
+        raw = self.text(name)
+        if raw is None:
+            return default
+        if raw.lower() in ("1", "true", "yes", "on"):
+            return True
+        if raw.lower() in ("0", "false", "no", "off"):
+            return False
+        raise ConfigError(f"{name}: {raw!r} is not a boolean (use true or false)")

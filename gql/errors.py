@@ -1,0 +1,89 @@
+"""The project's errors. Every layer raises these; only the schema turns them into GraphQL.
+
+    GqlError
+    ├── ConfigError                  a setting is missing or malformed
+    ├── InputError                   BAD_USER_INPUT: an argument, a number, a load file
+    │   ├── BadCursorError           BAD_CURSOR: altered, expired or foreign cursor
+    │   └── ItemTooLargeError        over DynamoDB's 400 KB item limit
+    ├── ReadingNotFoundError         the key names no reading (update, delete)
+    ├── ConditionFailedError         a condition or expectedVersion did not hold; has `current`
+    └── StoreError                   DynamoDB could not do what was asked
+        ├── ThrottledError           THROTTLED: retries ran out; has `retry_after`
+        ├── BackendUnavailableError  BACKEND_UNAVAILABLE: cannot connect, timed out, 5xx
+        └── TableNotFoundError       the table does not exist (yet)
+
+A StoreError keeps the botocore exception as `__cause__`; its message never carries
+DynamoDB's own text, so it is safe to show.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from gql.models import Reading, ReadingKey
+
+
+class GqlError(Exception):
+    """Base of every error this project raises on purpose."""
+
+    code = "INTERNAL_SERVER_ERROR"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class ConfigError(GqlError):
+    pass
+
+
+class InputError(GqlError):
+    code = "BAD_USER_INPUT"
+
+
+class BadCursorError(InputError):
+    code = "BAD_CURSOR"
+
+
+class ItemTooLargeError(InputError):
+    pass
+
+
+class ReadingNotFoundError(GqlError):
+    def __init__(self, key: ReadingKey) -> None:
+        super().__init__(
+            f"no reading with deviceId {key.device_id!r} and datacount {key.datacount}"
+        )
+        self.key = key
+
+
+class ConditionFailedError(GqlError):
+    def __init__(self, message: str, current: Reading | None) -> None:
+        super().__init__(message)
+        self.current = current
+
+
+class StoreError(GqlError):
+    def __init__(self, message: str, *, reason: str = "") -> None:
+        super().__init__(message)
+        self.reason = reason  # DynamoDB's error code, for logs and callers that need it
+
+
+class ThrottledError(StoreError):
+    code = "THROTTLED"
+
+    def __init__(self, message: str, retry_after: int = 1) -> None:
+        super().__init__(message, reason="Throttled")
+        self.retry_after = retry_after
+
+
+class BackendUnavailableError(StoreError):
+    code = "BACKEND_UNAVAILABLE"
+
+
+class TableNotFoundError(StoreError):
+    code = "BACKEND_UNAVAILABLE"

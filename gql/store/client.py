@@ -1,0 +1,122 @@
+"""The DynamoDB client and the one door every request goes through.
+
+`DynamoDB.call` is the only place that catches botocore errors; it turns them into the
+project's errors (gql.errors) with the original kept as `__cause__`.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from contextlib import AbstractContextManager, nullcontext
+from typing import TYPE_CHECKING, Any
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import (
+    BotoCoreError,
+    ClientError,
+    ConnectionError,
+    HTTPClientError,
+    NoCredentialsError,
+    ReadTimeoutError,
+)
+
+from gql.errors import (
+    BackendUnavailableError,
+    ConditionFailedError,
+    ItemTooLargeError,
+    StoreError,
+    TableNotFoundError,
+    ThrottledError,
+)
+from gql.store.codec import from_item
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+
+    from gql.config import Settings
+
+log = logging.getLogger("gql.store")
+
+_THROTTLED = {
+    "ProvisionedThroughputExceededException",
+    "ThrottlingException",
+    "RequestLimitExceeded",
+    "TooManyRequestsException",
+}
+_UNAVAILABLE = {"InternalServerError", "ServiceUnavailable", "InternalFailure"}
+
+
+def make_client(settings: Settings, **overrides: Any) -> DynamoDBClient:
+    """One client per process: botocore clients are thread-safe and pool their connections."""
+    config = Config(
+        retries={"mode": settings.retry_mode, "max_attempts": settings.max_attempts},
+        connect_timeout=settings.connect_timeout,
+        read_timeout=settings.read_timeout,
+        max_pool_connections=settings.max_workers,
+        tcp_keepalive=True,
+    )
+    session = boto3.session.Session(profile_name=settings.profile, region_name=settings.region)
+    params: dict[str, Any] = {"endpoint_url": settings.endpoint_url, **overrides}
+    return session.client("dynamodb", config=config, **params)
+
+
+class DynamoDB:
+    """A client, the table it serves, and error translation for every call."""
+
+    def __init__(
+        self, client: DynamoDBClient, table: str, *, lock: threading.Lock | None = None
+    ) -> None:
+        self.client = client
+        self.table = table
+        # In-process moto is not thread-safe: the embedded backend passes a lock.
+        self._lock: AbstractContextManager[Any] = lock if lock is not None else nullcontext()
+
+    def call(self, operation: str, **params: Any) -> dict[str, Any]:
+        method = getattr(self.client, operation)
+        try:
+            with self._lock:
+                response: dict[str, Any] = method(**params)
+        except ClientError as exc:
+            raise self._translate(operation, exc) from exc
+        except (ConnectionError, ReadTimeoutError, HTTPClientError) as exc:
+            log.warning("dynamodb %s: %s", operation, exc)
+            raise BackendUnavailableError("the database did not answer in time") from exc
+        except NoCredentialsError as exc:
+            raise StoreError("no AWS credentials were found for DynamoDB") from exc
+        except BotoCoreError as exc:
+            log.warning("dynamodb %s: %s", operation, exc)
+            raise StoreError(f"the database request {operation} failed") from exc
+        return response
+
+    def _translate(self, operation: str, exc: ClientError) -> Exception:
+        error = exc.response.get("Error", {})
+        code = error.get("Code", "")
+        message = error.get("Message", "")
+        request_id = exc.response.get("ResponseMetadata", {}).get("RequestId", "-")
+        if code == "ConditionalCheckFailedException":
+            item: Any = exc.response.get("Item")
+            current = from_item(item) if item else None
+            return ConditionFailedError("the condition did not hold", current)
+        level = logging.INFO if code == "ResourceNotFoundException" else logging.WARNING
+        log.log(
+            level,
+            "dynamodb %s on %s: %s %s (request %s)",
+            operation,
+            self.table,
+            code,
+            message,
+            request_id,
+        )
+        if code in _THROTTLED:
+            return ThrottledError("the database is throttling requests; retry later")
+        if code in _UNAVAILABLE:
+            return BackendUnavailableError("the database is unavailable; retry later")
+        if code == "ResourceNotFoundException":
+            return TableNotFoundError(f"table {self.table!r} does not exist")
+        if code == "ValidationException" and "size" in message and "exceed" in message:
+            return ItemTooLargeError("the reading is larger than DynamoDB's 400 KB item limit")
+        return StoreError(
+            f"the database refused {operation} ({code or 'unknown error'})", reason=code
+        )
