@@ -99,7 +99,7 @@ class DynamoDB:
             item: Any = exc.response.get("Item")
             current = from_item(item) if item else None
             return ConditionFailedError("the condition did not hold", current)
-        level = logging.INFO if code == "ResourceNotFoundException" else logging.WARNING
+        level = logging.DEBUG if code == "ResourceNotFoundException" else logging.WARNING
         log.log(
             level,
             "dynamodb %s on %s: %s %s (request %s)",

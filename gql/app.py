@@ -1,0 +1,147 @@
+"""The ASGI app: /graphql, /healthz and /readyz over one store built at start-up."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from decimal import Decimal
+from importlib import resources
+from typing import Any
+
+import orjson
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+from starlette.websockets import WebSocket
+from strawberry.asgi import GraphQL
+
+from gql.config import Settings
+from gql.datafile import parse_readings
+from gql.errors import GqlError
+from gql.http import ApiKeyMiddleware, BodyLimitMiddleware
+from gql.schema import Context, Cursors, Services, build_schema
+from gql.store.client import make_client
+from gql.store.embedded import Embedded, start_embedded
+from gql.store.readings import ReadingStore
+
+log = logging.getLogger("gql.app")
+
+
+def sample_readings() -> str:
+    return resources.files("gql").joinpath("data/sample.json").read_text(encoding="utf-8")
+
+
+@dataclass
+class Backend:
+    store: ReadingStore
+    embedded: Embedded | None = None
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Backend:
+        if settings.backend == "embedded":
+            embedded = start_embedded(settings)
+            store = ReadingStore(
+                embedded.client,
+                settings.table,
+                lock=embedded.lock,
+                read_budget=settings.read_budget,
+            )
+            store.batch_put(parse_readings(sample_readings(), source="sample data"))
+            return cls(store, embedded)
+        client = make_client(settings)
+        return cls(ReadingStore(client, settings.table, read_budget=settings.read_budget))
+
+    def close(self) -> None:
+        if self.embedded is not None:
+            self.embedded.close()
+
+
+class GraphQLApp(GraphQL[Context, None]):
+    def __init__(self, services: Services, settings: Settings) -> None:
+        super().__init__(
+            build_schema(settings),
+            graphql_ide=None if settings.production else "graphiql",
+            allow_queries_via_get=True,
+        )
+        self.services = services
+
+    async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
+        return Context(self.services, request=request, response=response)
+
+    def encode_json(self, data: object) -> bytes:
+        return orjson.dumps(data, default=_json_default)
+
+
+def _json_default(value: object) -> Any:
+    if isinstance(value, Decimal):
+        return float(value)
+    raise TypeError(f"cannot encode {type(value).__name__}")
+
+
+def create_app(settings: Settings | None = None, store: ReadingStore | None = None) -> Starlette:
+    """The app; without a store, one is built from the settings when the app starts."""
+    settings = settings or Settings.from_env()
+    executor = ThreadPoolExecutor(max_workers=settings.max_workers, thread_name_prefix="store")
+    services = Services(
+        store=store,  # type: ignore[arg-type]  # set in lifespan when None
+        cursors=Cursors.from_settings(settings),
+        executor=executor,
+        request_timeout=settings.request_timeout,
+        read_budget=settings.read_budget,
+    )
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        backend = None
+        if services.store is None:
+            backend = Backend.from_settings(settings)
+            services.store = backend.store
+        try:
+            yield
+        finally:
+            executor.shutdown(wait=False, cancel_futures=True)
+            if backend is not None:
+                backend.close()
+
+    async def healthz(request: Request) -> Response:
+        return JSONResponse({"status": "ok"})
+
+    async def readyz(request: Request) -> Response:
+        context = Context(services)
+        try:
+            await context.run(services.store.db.call, "describe_table", TableName=settings.table)
+        except GqlError as exc:
+            return JSONResponse({"status": "unavailable", "reason": exc.message}, status_code=503)
+        return JSONResponse({"status": "ready", "table": settings.table})
+
+    graphql = GraphQLApp(services, settings)
+    middleware = [
+        Middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes, paths=("/graphql",)),
+        Middleware(ApiKeyMiddleware, keys=settings.api_keys, paths=("/graphql",)),
+    ]
+    if settings.cors_origins:
+        middleware.insert(
+            0,
+            Middleware(
+                CORSMiddleware,
+                allow_origins=list(settings.cors_origins),
+                allow_methods=["GET", "POST"],
+                allow_headers=["content-type", "x-api-key", "authorization"],
+                allow_credentials=False,
+            ),
+        )
+    return Starlette(
+        routes=[
+            Route("/graphql", graphql, methods=["GET", "POST"]),
+            Route("/healthz", healthz),
+            Route("/readyz", readyz),
+        ],
+        middleware=middleware,
+        lifespan=lifespan,
+    )

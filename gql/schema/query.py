@@ -1,0 +1,71 @@
+"""Query: reading, readingsByDevice, scanReadings, device, node."""
+
+from __future__ import annotations
+
+import strawberry
+from strawberry import relay
+
+from gql.models import ReadingKey
+from gql.schema import inputs
+from gql.schema.context import Context
+from gql.schema.pages import device_readings, scan_readings
+from gql.schema.types import Device, Reading, ReadingConnection, SortOrder
+
+
+@strawberry.type
+class Query:
+    node: relay.Node = relay.node(description="A reading by its global id.")
+
+    @strawberry.field(description="One reading by its key (GetItem); null when there is none.")
+    async def reading(
+        self,
+        info: strawberry.Info[Context],
+        device_id: strawberry.ID,
+        datacount: int,
+        consistent_read: bool = False,
+    ) -> Reading | None:
+        key = ReadingKey(inputs.device_id(device_id), datacount)
+        if consistent_read:
+            found = await info.context.run(info.context.store.get, key, consistent=True)
+        else:
+            # Eventually consistent reads by key share one BatchGetItem per request.
+            found = await info.context.readings.load(key)
+        return Reading.of(found) if found is not None else None
+
+    @strawberry.field(description="One device's readings in datacount order (Query).")
+    async def readings_by_device(
+        self,
+        info: strawberry.Info[Context],
+        device_id: strawberry.ID,
+        datacount: inputs.DatacountCondition | None = None,
+        filter: inputs.ReadingCondition | None = None,
+        order: SortOrder = SortOrder.ASC,
+        first: int = 25,
+        after: str | None = None,
+        consistent_read: bool = False,
+    ) -> ReadingConnection:
+        return await device_readings(
+            info,
+            field="readingsByDevice",
+            device_id=device_id,
+            datacount=datacount,
+            filter=filter,
+            order=order,
+            first=first,
+            after=after,
+            consistent=consistent_read,
+        )
+
+    @strawberry.field(description="Every reading of the table (Scan), optionally filtered.")
+    async def scan_readings(
+        self,
+        info: strawberry.Info[Context],
+        filter: inputs.ReadingCondition | None = None,
+        first: int = 25,
+        after: str | None = None,
+    ) -> ReadingConnection:
+        return await scan_readings(info, filter=filter, first=first, after=after)
+
+    @strawberry.field(description="A device is the partition that holds its readings.")
+    def device(self, device_id: strawberry.ID) -> Device:
+        return Device(device_id=strawberry.ID(inputs.device_id(device_id)))
