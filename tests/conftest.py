@@ -8,6 +8,7 @@ DynamoDB Local half of every parametrized test is skipped, and says why.
 from __future__ import annotations
 
 import os
+import threading
 import uuid
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
@@ -77,8 +78,10 @@ def table(client: DynamoDBClient) -> Iterator[str]:
 
 
 @pytest.fixture
-def store(client: DynamoDBClient, table: str) -> ReadingStore:
-    return ReadingStore(client, table, sleep=lambda _: None)
+def store(request: pytest.FixtureRequest, client: DynamoDBClient, table: str) -> ReadingStore:
+    # In-process moto is not thread-safe: serialize calls to it, as the embedded backend does.
+    lock = threading.Lock() if request.node.callspec.params["client"] == "moto" else None
+    return ReadingStore(client, table, lock=lock, sleep=lambda _: None)
 
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:

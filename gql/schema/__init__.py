@@ -13,7 +13,7 @@ from gql.config import Settings
 from gql.schema.context import Context, Cursors, Services
 from gql.schema.extensions import extensions_for
 from gql.schema.mutation import Mutation
-from gql.schema.query import Query
+from gql.schema.query import query_type
 
 __all__ = ["Context", "Cursors", "Services", "build_schema", "sdl"]
 
@@ -32,7 +32,7 @@ class Schema(strawberry.Schema):
 def build_schema(settings: Settings | None = None) -> strawberry.Schema:
     settings = settings or Settings()
     return Schema(
-        query=Query,
+        query=query_type(),
         mutation=Mutation,
         extensions=extensions_for(settings),
         config=StrawberryConfig(disable_field_suggestions=settings.production),

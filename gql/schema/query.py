@@ -14,8 +14,6 @@ from gql.schema.types import Device, Reading, ReadingConnection, SortOrder
 
 @strawberry.type
 class Query:
-    node: relay.Node = relay.node(description="A reading by its global id.")
-
     @strawberry.field(description="One reading by its key (GetItem); null when there is none.")
     async def reading(
         self,
@@ -69,3 +67,14 @@ class Query:
     @strawberry.field(description="A device is the partition that holds its readings.")
     def device(self, device_id: strawberry.ID) -> Device:
         return Device(device_id=strawberry.ID(inputs.device_id(device_id)))
+
+
+def query_type() -> type[Query]:
+    """Query with relay's `node` field, made anew per schema: the field's extension mutates
+    the field when a schema is built, so one field object cannot serve two schemas."""
+
+    @strawberry.type(name="Query")
+    class QueryWithNode(Query):
+        node: relay.Node = relay.node(description="A reading by its global id.")
+
+    return QueryWithNode
