@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+import time
+from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from decimal import Decimal
@@ -84,13 +85,21 @@ def _json_default(value: object) -> Any:
     raise TypeError(f"cannot encode {type(value).__name__}")
 
 
-def create_app(settings: Settings | None = None, store: ReadingStore | None = None) -> Starlette:
-    """The app; without a store, one is built from the settings when the app starts."""
+def create_app(
+    settings: Settings | None = None,
+    store: ReadingStore | None = None,
+    *,
+    clock: Callable[[], float] = time.time,
+) -> Starlette:
+    """The app; without a store, one is built from the settings when the app starts.
+
+    `clock` is what cursors read for their expiry (tests pass their own).
+    """
     settings = settings or Settings.from_env()
     executor = ThreadPoolExecutor(max_workers=settings.max_workers, thread_name_prefix="store")
     services = Services(
         store=store,  # type: ignore[arg-type]  # set in lifespan when None
-        cursors=Cursors.from_settings(settings),
+        cursors=Cursors.from_settings(settings, clock=clock),
         executor=executor,
         request_timeout=settings.request_timeout,
         read_budget=settings.read_budget,

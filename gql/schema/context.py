@@ -33,14 +33,14 @@ class Cursors:
     clock: Callable[[], float] = time.time
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> Cursors:
+    def from_settings(cls, settings: Settings, clock: Callable[[], float] = time.time) -> Cursors:
         if settings.cursor_secrets:
-            return cls(settings.cursor_secrets, settings.cursor_ttl_seconds)
+            return cls(settings.cursor_secrets, settings.cursor_ttl_seconds, clock)
         log.warning(
             "GQL_CURSOR_SECRET is not set: cursors are signed with a random per-process secret, "
             "so they stop working after a restart and are not shared between replicas"
         )
-        return cls((secrets.token_bytes(32),), settings.cursor_ttl_seconds)
+        return cls((secrets.token_bytes(32),), settings.cursor_ttl_seconds, clock)
 
     def encode(self, key: ReadingKey, scope: str) -> str:
         return encode_cursor(
