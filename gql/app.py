@@ -8,11 +8,9 @@ import time
 from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from decimal import Decimal
 from importlib import resources
 from typing import Any
 
-import orjson
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
@@ -20,7 +18,6 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.websockets import WebSocket
-from strawberry.asgi import GraphQL
 
 from gql.config import Settings
 from gql.datafile import parse_readings
@@ -30,6 +27,7 @@ from gql.schema import Context, Cursors, Services, build_schema
 from gql.store.client import make_client
 from gql.store.embedded import Embedded, start_embedded
 from gql.store.readings import ReadingStore
+from gql.view import GraphQLView
 
 log = logging.getLogger("gql.app")
 
@@ -63,7 +61,7 @@ class Backend:
             self.embedded.close()
 
 
-class GraphQLApp(GraphQL[Context, None]):
+class GraphQLApp(GraphQLView):
     def __init__(self, services: Services, settings: Settings) -> None:
         super().__init__(
             build_schema(settings),
@@ -74,15 +72,6 @@ class GraphQLApp(GraphQL[Context, None]):
 
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
         return Context(self.services, request=request, response=response)
-
-    def encode_json(self, data: object) -> bytes:
-        return orjson.dumps(data, default=_json_default)
-
-
-def _json_default(value: object) -> Any:
-    if isinstance(value, Decimal):
-        return float(value)
-    raise TypeError(f"cannot encode {type(value).__name__}")
 
 
 def create_app(

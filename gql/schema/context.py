@@ -73,6 +73,8 @@ class Context:
     latest: DataLoader[str, Reading | None] = field(init=False)
 
     def __post_init__(self) -> None:
+        # One time budget for the whole request, however many store calls it makes.
+        self.deadline = time.monotonic() + self.services.request_timeout
         self.readings = DataLoader(load_fn=self._load_readings)
         self.latest = DataLoader(load_fn=self._load_latest)
 
@@ -84,9 +86,12 @@ class Context:
         """Run a blocking store call on the pool, within the request's time budget."""
         loop = asyncio.get_running_loop()
         call = functools.partial(fn, *args, **kwargs)
+        remaining = self.deadline - time.monotonic()
         try:
+            if remaining <= 0:
+                raise TimeoutError
             return await asyncio.wait_for(
-                loop.run_in_executor(self.services.executor, call), self.services.request_timeout
+                loop.run_in_executor(self.services.executor, call), remaining
             )
         except TimeoutError:
             raise BackendUnavailableError(

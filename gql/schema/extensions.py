@@ -46,12 +46,19 @@ class ErrorCodes(MaskErrors):
             extensions = {"code": original.code}
             if isinstance(original, ThrottledError):
                 extensions["retryAfter"] = str(original.retry_after)
+                self._retry_after(original.retry_after)
             return _with(error, original.message, extensions)
         if original is None:
             code = (error.extensions or {}).get("code", "BAD_USER_INPUT")
             return _with(error, error.message, {"code": code})
         log.error("unexpected error at %s", error.path, exc_info=original)
         return _with(error, INTERNAL_MESSAGE, {"code": "INTERNAL_SERVER_ERROR"}, masked=True)
+
+    def _retry_after(self, seconds: int) -> None:
+        response = getattr(self.execution_context.context, "response", None)
+        headers = getattr(response, "headers", None)
+        if headers is not None:
+            headers["retry-after"] = str(seconds)
 
 
 def _with(

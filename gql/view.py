@@ -1,0 +1,106 @@
+"""The GraphQL HTTP endpoint, following the GraphQL-over-HTTP spec.
+
+- `application/graphql-response+json` is answered when the client accepts it; a request
+  error (the document does not parse or validate) then gets 400 and no `data` entry.
+  Clients that accept only `application/json` get 200, as legacy clients expect.
+- POST bodies must be `application/json`: anything else gets 415. This also refuses the
+  form and text/plain posts a browser sends cross-site without a preflight (CSRF).
+- A mutation over GET gets 405, so links and prefetchers cannot write.
+- Transport-level refusals are GraphQL-shaped JSON with `extensions.code`, like every other
+  error, instead of plain text.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+from cross_web import AsyncHTTPRequestAdapter, HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.types import Receive, Scope, Send
+from strawberry.asgi import GraphQL
+from strawberry.http import GraphQLHTTPResponse, process_result
+from strawberry.http.parse_content_type import parse_content_type
+from strawberry.types import ExecutionResult
+
+from gql.http import error_body
+from gql.schema import Context
+
+GRAPHQL_RESPONSE = "application/graphql-response+json"
+JSON = "application/json"
+
+
+def _media_type(request: Request) -> str:
+    accept = request.headers.get("accept", "")
+    return GRAPHQL_RESPONSE if GRAPHQL_RESPONSE in accept else JSON
+
+
+class GraphQLView(GraphQL[Context, None]):
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await super().__call__(scope, receive, send)
+            return
+        request = Request(scope=scope, receive=receive)
+        try:
+            response = await self.run(request)
+        except HTTPException as exc:
+            response = self._refusal(request, exc.status_code, exc.reason)
+        await response(scope, receive, send)
+
+    def _refusal(self, request: Request, status: int, reason: str) -> Response:
+        headers = {}
+        if "mutations are not allowed" in reason:
+            status, reason = 405, "mutations must be sent with POST"
+            headers["allow"] = "POST"
+        return Response(
+            error_body(reason, "BAD_USER_INPUT"),
+            status_code=status,
+            media_type=_media_type(request),
+            headers=headers,
+        )
+
+    async def get_sub_response(self, request: Request | Any) -> Response:
+        sub_response = await super().get_sub_response(request)
+        # Remembered here because create_response is not given the request.
+        sub_response.media_type = _media_type(request)
+        return sub_response
+
+    async def parse_http_body(self, request: AsyncHTTPRequestAdapter) -> Any:
+        if request.method == "POST":
+            content_type, _ = parse_content_type(request.content_type or "")
+            if content_type != JSON:
+                raise HTTPException(
+                    415, f"POST bodies must be {JSON}, got {content_type or 'no content type'}"
+                )
+        return await super().parse_http_body(request)
+
+    async def process_result(
+        self, request: Request, result: ExecutionResult
+    ) -> GraphQLHTTPResponse:
+        response = process_result(result)
+        errors: list[dict[str, Any]] = list(response.get("errors") or [])  # type: ignore[arg-type]
+        for error in errors:
+            # Parse errors never reach the schema's extensions: they get their code here.
+            error.setdefault("extensions", {}).setdefault("code", "BAD_USER_INPUT")
+        if result.data is None and errors and all("path" not in e for e in errors):
+            # A request error: the operation never ran, so the spec says there is no data.
+            response.pop("data", None)
+        return response
+
+    def create_response(
+        self,
+        response_data: GraphQLHTTPResponse | list[GraphQLHTTPResponse],
+        sub_response: Response,
+    ) -> Response:
+        media_type = sub_response.media_type or JSON
+        status = sub_response.status_code or 200
+        request_error = isinstance(response_data, dict) and "data" not in response_data
+        if media_type == GRAPHQL_RESPONSE and request_error:
+            status = 400
+        response = Response(self.encode_json(response_data), status, media_type=media_type)
+        response.headers.raw.extend(sub_response.headers.raw)
+        return response
+
+    def encode_json(self, data: object) -> bytes:
+        return orjson.dumps(data)
