@@ -62,9 +62,11 @@ class ReadingNotFoundError(GqlError):
 
 
 class ConditionFailedError(GqlError):
-    def __init__(self, message: str, current: Reading | None) -> None:
+    def __init__(self, message: str, current: Reading | None, *, retried: bool = False) -> None:
         super().__init__(message)
         self.current = current
+        # botocore retried the request: an earlier attempt may have been applied.
+        self.retried = retried
 
 
 class StoreError(GqlError):

@@ -98,7 +98,8 @@ class DynamoDB:
         if code == "ConditionalCheckFailedException":
             item: Any = exc.response.get("Item")
             current = from_item(item) if item else None
-            return ConditionFailedError("the condition did not hold", current)
+            retries = exc.response.get("ResponseMetadata", {}).get("RetryAttempts", 0)
+            return ConditionFailedError("the condition did not hold", current, retried=retries > 0)
         level = logging.DEBUG if code == "ResourceNotFoundException" else logging.WARNING
         log.log(
             level,

@@ -178,6 +178,16 @@ class ReadingStore:
         try:
             response = self.db.call("update_item", **params)
         except ConditionFailedError as exc:
+            current = exc.current
+            if (
+                exc.retried
+                and current is not None
+                and current.info == info
+                and current.version == 1
+            ):
+                # Our first attempt was applied but its answer was lost; botocore's retry then
+                # found the reading it had written. That is this call's success.
+                return current
             message = "a reading with this key already exists"
             raise ConditionFailedError(message, exc.current) from exc
         return from_item(response["Attributes"])
@@ -204,6 +214,9 @@ class ReadingStore:
         try:
             response = self.db.call("update_item", **params)
         except ConditionFailedError as exc:
+            applied = _applied_by_lost_attempt(exc, patch, expected_version)
+            if applied is not None:
+                return applied
             raise self._explain(key, exc, expected_version) from exc
         return from_item(response["Attributes"])
 
@@ -289,3 +302,18 @@ class ReadingStore:
         if attempt >= MAX_BATCH_RETRIES:
             raise ThrottledError(f"{what}: DynamoDB left items unprocessed after {attempt} retries")
         self._sleep(min(0.05 * 2**attempt, 2.0))
+
+
+def _applied_by_lost_attempt(
+    exc: ConditionFailedError, patch: InfoPatch, expected_version: int | None
+) -> Reading | None:
+    """The reading, when a retried update failed only because its first attempt was applied."""
+    current = exc.current
+    if not exc.retried or current is None or expected_version is None:
+        return None
+    if (current.version or 0) != expected_version + 1:
+        return None
+    info = current.info
+    patched = all(getattr(info, name) == value for name, value in patch.set.items())
+    removed = all(getattr(info, name) is None for name in patch.remove)
+    return current if patched and removed else None
