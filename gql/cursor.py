@@ -13,6 +13,7 @@ import binascii
 import hashlib
 import hmac
 import json
+import re
 from collections.abc import Sequence
 
 from gql.errors import BadCursorError
@@ -20,6 +21,7 @@ from gql.models import ReadingKey
 
 _VERSION = 1
 _MAX_TOKEN_LENGTH = 1024
+_B64URL = re.compile(r"[A-Za-z0-9_-]+")
 
 
 def scope_of(field: str, arguments: object) -> str:
@@ -79,6 +81,11 @@ def _b64encode(raw: bytes) -> str:
 
 
 def _b64decode(text: str) -> bytes:
-    if not text or not text.isascii():
-        raise ValueError("empty or non-ascii")
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    # The standard decoder skips characters outside the alphabet and accepts several spellings
+    # of the same bytes; only the one spelling this module writes is accepted.
+    if not _B64URL.fullmatch(text):
+        raise ValueError("not base64url")
+    raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    if _b64encode(raw) != text:
+        raise ValueError("not canonical base64url")
+    return raw

@@ -9,7 +9,7 @@ instead of by DynamoDB with a less helpful message.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from decimal import Decimal, InvalidOperation
+from decimal import Context, Decimal, InvalidOperation
 from typing import Any
 
 from gql.errors import InputError
@@ -37,7 +37,9 @@ def to_number(value: object, where: str) -> Decimal:
         raise InputError(f"{where}: {value} is not a finite number (NaN and Infinity are refused)")
     if number.is_zero():
         return Decimal(0)
-    digits = number.normalize().as_tuple()
+    # normalize() rounds to the context's precision (28 digits by default): give it enough
+    # precision to only strip trailing zeros, so 39 digits are counted as 39.
+    digits = number.normalize(Context(prec=len(number.as_tuple().digits))).as_tuple()
     exponent = int(digits.exponent)
     if len(digits.digits) > _MAX_DIGITS:
         raise InputError(

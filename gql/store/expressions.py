@@ -118,6 +118,8 @@ def key_condition_expression(device_id: str, span: DatacountRange | None, ex: Ex
     if span.op == "between":
         assert isinstance(span.value, tuple)
         low, high = span.value
+        if low > high:
+            raise InputError(f"datacount.between: the low bound {low} is above {high}")
         return f"{text} AND {sort_key} BETWEEN {ex.value(low)} AND {ex.value(high)}"
     assert isinstance(span.value, int)
     return f"{text} AND {sort_key} {_OPERATORS[span.op]} {ex.value(span.value)}"

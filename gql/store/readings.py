@@ -13,7 +13,12 @@ import time
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
-from gql.errors import ConditionFailedError, ReadingNotFoundError, ThrottledError
+from gql.errors import (
+    ConditionFailedError,
+    InputError,
+    ReadingNotFoundError,
+    ThrottledError,
+)
 from gql.models import (
     Condition,
     DatacountRange,
@@ -135,6 +140,8 @@ class ReadingStore:
         # One reading more than asked makes hasNextPage exact. A filter is applied after
         # DynamoDB reads, so a filtered page reads on, in growing steps, until it is full or
         # the read budget is spent; the budget bounds what one request can cost.
+        if first < 1:
+            raise InputError(f"first: must be at least 1, got {first}")
         readings: list[Reading] = []
         start = key_to_item(after) if after else None
         evaluated = 0

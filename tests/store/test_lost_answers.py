@@ -30,7 +30,8 @@ def lose_first_answer(client: DynamoDBClient, operation: str) -> list[int]:
         seen.append(attempts)
         return 0 if len(seen) == 1 else None
 
-    client.meta.events.register(f"needs-retry.dynamodb.{operation}", retry_once)
+    # botocore-stubs type handlers as returning None; needs-retry handlers return a delay.
+    client.meta.events.register(f"needs-retry.dynamodb.{operation}", retry_once)  # type: ignore[arg-type]
     return seen
 
 
