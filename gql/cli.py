@@ -23,6 +23,8 @@ log = logging.getLogger("gql")
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    # botocore announces where it found credentials on every command: not news to a user.
+    logging.getLogger("botocore").setLevel(logging.WARNING)
     try:
         settings = Settings.from_env()
         return int(args.run(args, settings))

@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import orjson
@@ -24,8 +25,10 @@ from strawberry.http import GraphQLHTTPResponse, process_result
 from strawberry.http.parse_content_type import parse_content_type
 from strawberry.types import ExecutionResult
 
+from gql.errors import InputError
 from gql.http import error_body
 from gql.schema import Context
+from gql.store.codec import to_number
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 JSON = "application/json"
@@ -104,3 +107,31 @@ class GraphQLView(GraphQL[Context, None]):
 
     def encode_json(self, data: object) -> bytes:
         return orjson.dumps(data)
+
+    def decode_json(self, data: str | bytes) -> object:
+        # Numbers are checked as text: once parsed into a double, a 39-digit value or 1e400
+        # can no longer be told apart from a storable one.
+        return json.loads(
+            data, parse_float=_checked_float, parse_int=_checked_int, parse_constant=_no_constant
+        )
+
+
+def _checked_float(text: str) -> float:
+    _check_number(text)
+    return float(text)
+
+
+def _checked_int(text: str) -> int:
+    _check_number(text)
+    return int(text)
+
+
+def _check_number(text: str) -> None:
+    try:
+        to_number(text, "variables")
+    except InputError as exc:
+        raise HTTPException(400, exc.message) from None
+
+
+def _no_constant(name: str) -> object:
+    raise HTTPException(400, f"variables: {name} is not a number DynamoDB can store")

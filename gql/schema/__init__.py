@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 import strawberry
-from graphql import GraphQLError
+from graphql import GraphQLArgument, GraphQLError
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
@@ -31,12 +31,40 @@ class Schema(strawberry.Schema):
 
 def build_schema(settings: Settings | None = None) -> strawberry.Schema:
     settings = settings or Settings()
-    return Schema(
+    schema = Schema(
         query=query_type(),
         mutation=Mutation,
         extensions=extensions_for(settings),
         config=StrawberryConfig(disable_field_suggestions=settings.production),
     )
+    _publish_patch_as_info(schema)
+    return schema
+
+
+def _publish_patch_as_info(schema: strawberry.Schema) -> None:
+    """Name updateReading's `patch` argument `info`, as the contract says.
+
+    graphql-core passes arguments to resolvers as keywords, and Strawberry's wrapper already
+    has a parameter called `info`, so the argument keeps `patch` as its Python name
+    (`out_name`) while clients see `info`.
+    """
+    mutation = schema._schema.mutation_type
+    assert mutation is not None
+    field = mutation.fields["updateReading"]
+    field.args = {
+        ("info" if name == "patch" else name): (
+            GraphQLArgument(
+                arg.type,
+                default_value=arg.default_value,
+                description=arg.description,
+                out_name="patch",
+                ast_node=arg.ast_node,
+            )
+            if name == "patch"
+            else arg
+        )
+        for name, arg in field.args.items()
+    }
 
 
 def sdl() -> str:

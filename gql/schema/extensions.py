@@ -5,8 +5,15 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from graphql import GraphQLError
+from graphql import (
+    FloatValueNode,
+    GraphQLError,
+    IntValueNode,
+    ValidationContext,
+    ValidationRule,
+)
 from strawberry.extensions import (
+    AddValidationRules,
     MaskErrors,
     MaxAliasesLimiter,
     MaxTokensLimiter,
@@ -18,7 +25,8 @@ from strawberry.extensions import (
 from strawberry.extensions.disable_introspection import DisableIntrospection
 
 from gql.config import Settings
-from gql.errors import GqlError, ThrottledError
+from gql.errors import GqlError, InputError, ThrottledError
+from gql.store.codec import to_number
 
 log = logging.getLogger("gql.errors")
 
@@ -75,11 +83,35 @@ def _with(
     )
 
 
+class NumberLiterals(ValidationRule):
+    """Numbers written in the document must be storable: at most 38 digits, finite, in range.
+
+    GraphQL's Float is a double, so graphql-core would silently round a 39-digit literal and
+    turn 1e400 into infinity; this rule refuses them while the literal text is still known.
+    """
+
+    def __init__(self, context: ValidationContext) -> None:
+        super().__init__(context)
+
+    def enter_float_value(self, node: FloatValueNode, *_: object) -> None:
+        self._check(node)
+
+    def enter_int_value(self, node: IntValueNode, *_: object) -> None:
+        self._check(node)
+
+    def _check(self, node: FloatValueNode | IntValueNode) -> None:
+        try:
+            to_number(node.value, "number")
+        except InputError as exc:
+            self.report_error(GraphQLError(exc.message, node))
+
+
 def extensions_for(settings: Settings) -> list[Callable[[], SchemaExtension]]:
     """Factories, so that no extension instance is shared between requests. The parser and
     validation caches still share one LRU per process, keyed by maxsize."""
     extensions: list[Callable[[], SchemaExtension]] = [
         ErrorCodes,
+        lambda: AddValidationRules([NumberLiterals]),
         lambda: ParserCache(maxsize=256),
         lambda: ValidationCache(maxsize=256),
         lambda: QueryDepthLimiter(max_depth=settings.max_depth),

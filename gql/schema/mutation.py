@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
 import strawberry
 
 from gql.errors import ConditionFailedError, InputError, ReadingNotFoundError
@@ -64,8 +62,9 @@ class Mutation:
         info: strawberry.Info[Context],
         device_id: strawberry.ID,
         datacount: int,
-        # `info` is the resolver's own parameter, so the GraphQL argument is renamed here.
-        patch: Annotated[inputs.ReadingInfoPatch, strawberry.argument(name="info")],
+        # Published as `info` by build_schema (see _publish_patch_as_info): Strawberry's
+        # resolver wrapper takes `info` itself, so it cannot receive an argument of that name.
+        patch: inputs.ReadingInfoPatch,
         expected_version: int | None = None,
         condition: inputs.ReadingCondition | None = None,
     ) -> UpdateReadingResult:

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Create item: write reading 10001 : 3 with putReading (the tutorial's create_item.py).
+# putReading replaces a reading with the same key and sets its version (1 for a new one).
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+query='
+mutation CreateItem($reading: ReadingInput!) {
+  putReading(reading: $reading) {
+    __typename
+    ... on Reading { ...ReadingFields }
+    ... on ConditionFailed { message }
+  }
+}'"$READING_FIELDS"
+
+variables='{
+  "reading": {
+    "deviceId": "10001",
+    "datacount": 3,
+    "info": {
+      "infoTimestamp": "1612522800",
+      "temperature1": 23.74,
+      "temperature2": 32.56,
+      "temperature3": 12.43,
+      "temperature4": 44.74,
+      "temperature5": 12.74
+    }
+  }
+}'
+
+data="$(graphql "$query" "$variables")"
+result="$(jq '.putReading' <<<"$data")"
+expect "$result" Reading
+echo "Create item successful."
+show "$result" block
