@@ -43,7 +43,6 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8080)
     serve.add_argument("--backend", choices=("embedded", "aws"), help="overrides GQL_BACKEND")
-    serve.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
     serve.set_defaults(run=_serve)
 
     table = commands.add_parser("table", help="create, delete or describe the table")
@@ -73,9 +72,7 @@ def _parser() -> argparse.ArgumentParser:
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
     from gql.server import serve
 
-    return serve(
-        settings, host=args.host, port=args.port, backend=args.backend, workers=args.workers
-    )
+    return serve(settings, host=args.host, port=args.port, backend=args.backend)
 
 
 def _tables(settings: Settings) -> Tables:

@@ -31,7 +31,6 @@ def serve(
     host: str = "127.0.0.1",
     port: int = 8080,
     backend: str | None = None,
-    workers: int = 1,
 ) -> int:
     if backend is not None:
         settings = dataclasses.replace(settings, backend=backend)  # type: ignore[arg-type]
