@@ -15,13 +15,14 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.routing import BaseRoute, Route
 from starlette.websockets import WebSocket
 
 from gql.config import Settings
 from gql.datafile import parse_readings
 from gql.errors import GqlError
+from gql.graphiql import ASSETS_PATH, GraphiQLPage, assets
 from gql.http import ApiKeyMiddleware, BodyLimitMiddleware
 from gql.schema import Context, Cursors, Services, build_schema
 from gql.store.client import make_client
@@ -69,6 +70,13 @@ class GraphQLApp(GraphQLView):
             allow_queries_via_get=True,
         )
         self.services = services
+        # GraphiQL with its assets served by this app (gql/graphiql.py), not from a CDN.
+        self.graphiql = None if settings.production else GraphiQLPage()
+
+    async def render_graphql_ide(self, request: Request) -> Response:
+        if self.graphiql is None:  # not reached: strawberry answers 404 when graphql_ide is None
+            return Response(status_code=404)
+        return HTMLResponse(self.graphiql.render_for(request))
 
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
         return Context(self.services, request=request, response=response)
@@ -121,7 +129,12 @@ def create_app(
     graphql = GraphQLApp(services, settings)
     middleware = [
         Middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes, paths=("/graphql",)),
-        Middleware(ApiKeyMiddleware, keys=settings.api_keys, paths=("/graphql",)),
+        Middleware(
+            ApiKeyMiddleware,
+            keys=settings.api_keys,
+            paths=("/graphql",),
+            open_paths=(ASSETS_PATH,),
+        ),
     ]
     if settings.cors_origins:
         middleware.insert(
@@ -134,12 +147,15 @@ def create_app(
                 allow_credentials=False,
             ),
         )
+    routes: list[BaseRoute] = [
+        Route("/graphql", graphql, methods=["GET", "POST"]),
+        Route("/healthz", healthz),
+        Route("/readyz", readyz),
+    ]
+    if graphql.graphiql is not None:  # GraphiQL's scripts and styles; off in production
+        routes.append(assets())
     return Starlette(
-        routes=[
-            Route("/graphql", graphql, methods=["GET", "POST"]),
-            Route("/healthz", healthz),
-            Route("/readyz", readyz),
-        ],
+        routes=routes,
         middleware=middleware,
         lifespan=lifespan,
     )

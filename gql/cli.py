@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import logging
 import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from gql.config import Settings
 from gql.datafile import parse_readings
@@ -16,6 +18,9 @@ from gql.models import Reading
 from gql.store.client import DynamoDB, make_client
 from gql.store.readings import ReadingStore
 from gql.store.tables import Tables
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
 
 log = logging.getLogger("gql")
 
@@ -77,7 +82,18 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
 
 def _tables(settings: Settings) -> Tables:
     _require_database(settings)
-    return Tables(DynamoDB(make_client(settings), settings.table))
+    return Tables(DynamoDB(_client(settings), settings.table))
+
+
+def _client(settings: Settings) -> DynamoDBClient:
+    # The server's timeouts are sized for a request; a command can wait. With a 2 s read
+    # timeout a slow CreateTable was retried, and the retry reported the table as existing.
+    patient = dataclasses.replace(
+        settings,
+        connect_timeout=max(settings.connect_timeout, 5.0),
+        read_timeout=max(settings.read_timeout, 60.0),
+    )
+    return make_client(patient)
 
 
 def _require_database(settings: Settings) -> None:
@@ -138,7 +154,7 @@ def _load(args: argparse.Namespace, settings: Settings) -> int:
         raise GqlError(f"{args.file}: not UTF-8 text") from None
     # The whole file is validated before the first write, so a bad file changes nothing.
     readings = parse_readings(text, source=str(args.file))
-    store = ReadingStore(make_client(settings), settings.table)
+    store = ReadingStore(_client(settings), settings.table)
     started = time.perf_counter()
     written = _with_progress(store, readings)
     elapsed = time.perf_counter() - started

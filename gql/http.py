@@ -77,10 +77,18 @@ class BodyLimitMiddleware:
 class ApiKeyMiddleware:
     """When keys are configured, `x-api-key` must match one of them (compared in constant time)."""
 
-    def __init__(self, app: ASGIApp, *, keys: Iterable[str], paths: Iterable[str]) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        keys: Iterable[str],
+        paths: Iterable[str],
+        open_paths: Iterable[str] = (),
+    ) -> None:
         self.app = app
         self.keys = [key.encode() for key in keys]
         self.paths = tuple(paths)
+        self.open_paths = tuple(open_paths)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if (
@@ -88,6 +96,8 @@ class ApiKeyMiddleware:
             or scope["type"] != "http"
             or scope.get("method") == "OPTIONS"
             or not scope["path"].startswith(self.paths)
+            or scope["path"].startswith(self.open_paths)
+            or _asks_for_the_ide_page(scope)
         ):
             await self.app(scope, receive, send)
             return
@@ -104,3 +114,12 @@ class ApiKeyMiddleware:
             )
             return
         await self.app(scope, receive, send)
+
+
+def _asks_for_the_ide_page(scope: Scope) -> bool:
+    # GraphiQL's page holds no data, and a browser cannot send x-api-key to load it; the
+    # queries it then sends carry the key from GraphiQL's headers editor.
+    if scope.get("method") != "GET" or b"query=" in scope.get("query_string", b""):
+        return False
+    accept = dict(scope["headers"]).get(b"accept", b"")
+    return b"text/html" in accept
