@@ -111,27 +111,46 @@ class GraphQLView(GraphQL[Context, None]):
     def decode_json(self, data: str | bytes) -> object:
         # Numbers are checked as text: once parsed into a double, a 39-digit value or 1e400
         # can no longer be told apart from a storable one.
-        return json.loads(
-            data, parse_float=_checked_float, parse_int=_checked_int, parse_constant=_no_constant
-        )
+        body = json.loads(data, parse_float=_float, parse_int=_int, parse_constant=_Unstorable)
+        if isinstance(body, dict):
+            _refuse_unstorable(body.get("variables"), "$")
+        return body
 
 
-def _checked_float(text: str) -> float:
-    _check_number(text)
+class _Unstorable:
+    """A number as written in the body, kept as text because a double would round it."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+
+def _float(text: str) -> float | _Unstorable:
+    try:
+        to_number(text, "")
+    except InputError:
+        return _Unstorable(text)
     return float(text)
 
 
-def _checked_int(text: str) -> int:
-    _check_number(text)
-    return int(text)
+def _int(text: str) -> int | _Unstorable:
+    if len(text.lstrip("-")) <= 38:  # the common case, without building a Decimal
+        return int(text)
+    checked = _float(text)
+    return checked if isinstance(checked, _Unstorable) else int(text)
 
 
-def _check_number(text: str) -> None:
-    try:
-        to_number(text, "variables")
-    except InputError as exc:
-        raise HTTPException(400, exc.message) from None
-
-
-def _no_constant(name: str) -> object:
-    raise HTTPException(400, f"variables: {name} is not a number DynamoDB can store")
+def _refuse_unstorable(value: object, path: str) -> None:
+    """BAD_USER_INPUT naming the variable, e.g. `$info.temperature1`, of the first bad number."""
+    if isinstance(value, _Unstorable):
+        where = path.replace("$.", "$", 1)
+        try:
+            to_number(value.text, where)
+        except InputError as exc:
+            raise HTTPException(400, exc.message) from None
+        raise HTTPException(400, f"{where}: {value.text} is not a number DynamoDB can store")
+    if isinstance(value, dict):
+        for key, item in value.items():
+            _refuse_unstorable(item, f"{path}.{key}")
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            _refuse_unstorable(item, f"{path}[{index}]")

@@ -6,9 +6,11 @@ import logging
 from collections.abc import Callable
 
 from graphql import (
+    ArgumentNode,
     FloatValueNode,
     GraphQLError,
     IntValueNode,
+    ObjectFieldNode,
     ValidationContext,
     ValidationRule,
 )
@@ -23,6 +25,7 @@ from strawberry.extensions import (
     ValidationCache,
 )
 from strawberry.extensions.disable_introspection import DisableIntrospection
+from strawberry.relay import GlobalIDValueError
 
 from gql.config import Settings
 from gql.errors import GqlError, InputError, ThrottledError
@@ -56,9 +59,14 @@ class ErrorCodes(MaskErrors):
                 extensions["retryAfter"] = str(original.retry_after)
                 self._retry_after(original.retry_after)
             return _with(error, original.message, extensions)
-        if original is None:
+        # graphql-core wraps a variable's coercion error in another GraphQLError; such errors
+        # have no path, unlike an output value that could not be serialized (our fault).
+        client_fault = original is None or (isinstance(original, GraphQLError) and not error.path)
+        if client_fault:
             code = (error.extensions or {}).get("code", "BAD_USER_INPUT")
             return _with(error, error.message, {"code": code})
+        if isinstance(original, GlobalIDValueError):
+            return _with(error, f"id: {original}", {"code": "BAD_USER_INPUT"})
         log.error("unexpected error at %s", error.path, exc_info=original)
         return _with(error, INTERNAL_MESSAGE, {"code": "INTERNAL_SERVER_ERROR"}, masked=True)
 
@@ -92,6 +100,19 @@ class NumberLiterals(ValidationRule):
 
     def __init__(self, context: ValidationContext) -> None:
         super().__init__(context)
+        self.path: list[str] = []
+
+    def enter_argument(self, node: ArgumentNode, *_: object) -> None:
+        self.path.append(node.name.value)
+
+    def leave_argument(self, *_: object) -> None:
+        self.path.pop()
+
+    def enter_object_field(self, node: ObjectFieldNode, *_: object) -> None:
+        self.path.append(node.name.value)
+
+    def leave_object_field(self, *_: object) -> None:
+        self.path.pop()
 
     def enter_float_value(self, node: FloatValueNode, *_: object) -> None:
         self._check(node)
@@ -101,7 +122,7 @@ class NumberLiterals(ValidationRule):
 
     def _check(self, node: FloatValueNode | IntValueNode) -> None:
         try:
-            to_number(node.value, "number")
+            to_number(node.value, ".".join(self.path) or "number")
         except InputError as exc:
             self.report_error(GraphQLError(exc.message, node))
 

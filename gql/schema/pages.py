@@ -40,6 +40,7 @@ async def device_readings(
         first=size,
         after=start,
         consistent=consistent,
+        budget=info.context.services.read_budget,
     )
     return connection(info.context, page, scope, after is not None)
 
@@ -56,7 +57,11 @@ async def scan_readings(
     scope = scope_of("scanReadings", [repr(condition)])
     start = info.context.services.cursors.decode(after, scope) if after is not None else None
     page = await info.context.run(
-        info.context.store.scan, filter=condition, first=size, after=start
+        info.context.store.scan,
+        filter=condition,
+        first=size,
+        after=start,
+        budget=info.context.services.read_budget,
     )
     return connection(info.context, page, scope, after is not None)
 

@@ -75,6 +75,6 @@ def query_type() -> type[Query]:
 
     @strawberry.type(name="Query")
     class QueryWithNode(Query):
-        node: relay.Node = relay.node(description="A reading by its global id.")
+        node: relay.Node | None = relay.node(description="A reading by its global id.")
 
     return QueryWithNode

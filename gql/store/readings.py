@@ -103,6 +103,7 @@ class ReadingStore:
         first: int = 25,
         after: ReadingKey | None = None,
         consistent: bool = False,
+        budget: int | None = None,
     ) -> Page:
         """One page of a device's readings in datacount order."""
         ex = Expressions()
@@ -115,10 +116,15 @@ class ReadingStore:
         if filter is not None:
             params["FilterExpression"] = condition_expression(filter, ex)
         params.update(ex.request())
-        return self._page("query", params, first, after, filtered=filter is not None)
+        return self._page("query", params, first, after, filter is not None, budget)
 
     def scan(
-        self, *, filter: Condition | None = None, first: int = 25, after: ReadingKey | None = None
+        self,
+        *,
+        filter: Condition | None = None,
+        first: int = 25,
+        after: ReadingKey | None = None,
+        budget: int | None = None,
     ) -> Page:
         """One page of every reading in the table, in DynamoDB's (hash) order."""
         ex = Expressions()
@@ -126,7 +132,7 @@ class ReadingStore:
         if filter is not None:
             params["FilterExpression"] = condition_expression(filter, ex)
         params.update(ex.request())
-        return self._page("scan", params, first, after, filtered=filter is not None)
+        return self._page("scan", params, first, after, filter is not None, budget)
 
     def _page(
         self,
@@ -134,21 +140,22 @@ class ReadingStore:
         params: dict[str, Any],
         first: int,
         after: ReadingKey | None,
-        *,
         filtered: bool,
+        budget: int | None,
     ) -> Page:
         # One reading more than asked makes hasNextPage exact. A filter is applied after
         # DynamoDB reads, so a filtered page reads on, in growing steps, until it is full or
         # the read budget is spent; the budget bounds what one request can cost.
         if first < 1:
             raise InputError(f"first: must be at least 1, got {first}")
+        budget = self.read_budget if budget is None else budget
         readings: list[Reading] = []
         start = key_to_item(after) if after else None
         evaluated = 0
         step = first + 1
         while True:
             wanted = first + 1 - len(readings)
-            limit = min(max(wanted, step), self.read_budget - evaluated) if filtered else wanted
+            limit = min(max(wanted, step), budget - evaluated) if filtered else wanted
             request = dict(params, Limit=limit)
             if start is not None:
                 request["ExclusiveStartKey"] = start
@@ -161,7 +168,7 @@ class ReadingStore:
                 return Page(page, resume=page[-1].key, has_more=True)
             if start is None:
                 return Page(readings, resume=None, has_more=False)
-            if filtered and evaluated >= self.read_budget:
+            if filtered and evaluated >= budget:
                 return Page(readings, resume=key_from_item(start), has_more=True, budget_spent=True)
             step *= 4
 
