@@ -132,11 +132,12 @@ def _float(text: str) -> float | _Unstorable:
     return float(text)
 
 
-def _int(text: str) -> int | _Unstorable:
-    if len(text.lstrip("-")) <= 38:  # the common case, without building a Decimal
+def _int(text: str) -> int | float | _Unstorable:
+    if len(text.lstrip("-")) <= 15:  # exact as a double: the common case, kept an int
         return int(text)
-    checked = _float(text)
-    return checked if isinstance(checked, _Unstorable) else int(text)
+    # Beyond that graphql-core's Float refuses an int it cannot hold exactly, while the same
+    # number written in the document is accepted as a double: a variable is treated the same.
+    return _float(text)
 
 
 def _refuse_unstorable(value: object, path: str) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import functools
 import logging
 import secrets
 import time
@@ -15,8 +14,9 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from strawberry.dataloader import DataLoader
 
 from gql.cursor import decode_cursor, encode_cursor
-from gql.errors import BackendUnavailableError
+from gql.errors import BackendUnavailableError, ThrottledError
 from gql.models import Reading, ReadingKey
+from gql.store.client import Budget, within
 
 if TYPE_CHECKING:
     from gql.config import Settings
@@ -85,7 +85,12 @@ class Context:
     async def run(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Run a blocking store call on the pool, within the request's time budget."""
         loop = asyncio.get_running_loop()
-        call = functools.partial(fn, *args, **kwargs)
+        budget = Budget(self.deadline)
+
+        def call() -> T:
+            with within(budget):
+                return fn(*args, **kwargs)
+
         remaining = self.deadline - time.monotonic()
         try:
             if remaining <= 0:
@@ -94,6 +99,8 @@ class Context:
                 loop.run_in_executor(self.services.executor, call), remaining
             )
         except TimeoutError:
+            if budget.throttled:
+                raise ThrottledError("the database is throttling requests; retry later") from None
             raise BackendUnavailableError(
                 f"the database did not answer within {self.services.request_timeout:g} s"
             ) from None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from typing import Any
 
 from graphql import (
     ArgumentNode,
@@ -54,9 +55,9 @@ class ErrorCodes(MaskErrors):
     def _coded(self, error: GraphQLError) -> GraphQLError:
         original = error.original_error
         if isinstance(original, GqlError) and original.code != "INTERNAL_SERVER_ERROR":
-            extensions = {"code": original.code}
+            extensions: dict[str, Any] = {"code": original.code}
             if isinstance(original, ThrottledError):
-                extensions["retryAfter"] = str(original.retry_after)
+                extensions["retryAfter"] = original.retry_after
                 self._retry_after(original.retry_after)
             return _with(error, original.message, extensions)
         # graphql-core wraps a variable's coercion error in another GraphQLError; such errors
@@ -78,7 +79,7 @@ class ErrorCodes(MaskErrors):
 
 
 def _with(
-    error: GraphQLError, message: str, extensions: dict[str, str], *, masked: bool = False
+    error: GraphQLError, message: str, extensions: dict[str, Any], *, masked: bool = False
 ) -> GraphQLError:
     return GraphQLError(
         message=message,

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import logging
 import threading
-from contextlib import AbstractContextManager, nullcontext
+import time
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import TYPE_CHECKING, Any
 
 import boto3
@@ -51,7 +53,8 @@ _UNAVAILABLE = {"InternalServerError", "ServiceUnavailable", "InternalFailure"}
 def make_client(settings: Settings, **overrides: Any) -> DynamoDBClient:
     """One client per process: botocore clients are thread-safe and pool their connections."""
     config = Config(
-        retries={"mode": settings.retry_mode, "max_attempts": settings.max_attempts},
+        # total_max_attempts counts the first attempt too (max_attempts would count retries).
+        retries={"mode": settings.retry_mode, "total_max_attempts": settings.max_attempts},
         connect_timeout=settings.connect_timeout,
         read_timeout=settings.read_timeout,
         max_pool_connections=settings.max_workers,
@@ -62,6 +65,56 @@ def make_client(settings: Settings, **overrides: Any) -> DynamoDBClient:
     return session.client("dynamodb", config=config, **params)
 
 
+class Budget:
+    """How long one call may take, retries and their backoff included, and what it last saw.
+
+    botocore retries inside a single call, sleeping between attempts; on its own it would go
+    on after the caller has given up. `within(budget)` makes the calls of this thread stop
+    sending once the deadline has passed, and remember the last error a retry was for, so
+    the caller can tell throttling (THROTTLED) from an absent backend.
+    """
+
+    def __init__(self, deadline: float) -> None:
+        self.deadline = deadline
+        self.last_error = ""
+
+    @property
+    def throttled(self) -> bool:
+        return self.last_error in _THROTTLED
+
+
+_current = threading.local()
+
+
+@contextmanager
+def within(budget: Budget) -> Iterator[Budget]:
+    _current.budget = budget
+    try:
+        yield budget
+    finally:
+        _current.budget = None
+
+
+class _BudgetSpentError(Exception):
+    pass
+
+
+def _note_retry(response: Any = None, caught_exception: Any = None, **_: Any) -> None:
+    budget: Budget | None = getattr(_current, "budget", None)
+    if budget is None:
+        return
+    if response is not None:
+        budget.last_error = response[1].get("Error", {}).get("Code", "") or budget.last_error
+    elif caught_exception is not None:
+        budget.last_error = type(caught_exception).__name__
+
+
+def _stop_when_spent(**_: Any) -> None:
+    budget: Budget | None = getattr(_current, "budget", None)
+    if budget is not None and time.monotonic() >= budget.deadline:
+        raise _BudgetSpentError
+
+
 class DynamoDB:
     """A client, the table it serves, and error translation for every call."""
 
@@ -70,6 +123,9 @@ class DynamoDB:
     ) -> None:
         self.client = client
         self.table = table
+        events = client.meta.events
+        events.register("needs-retry.dynamodb", _note_retry, unique_id="gql-note-retry")
+        events.register("before-send.dynamodb", _stop_when_spent, unique_id="gql-budget")
         # In-process moto is not thread-safe: the embedded backend passes a lock.
         self._lock: AbstractContextManager[Any] = lock if lock is not None else nullcontext()
 
@@ -80,6 +136,11 @@ class DynamoDB:
                 response: dict[str, Any] = method(**params)
         except ClientError as exc:
             raise self._translate(operation, exc) from exc
+        except _BudgetSpentError:
+            budget: Budget = _current.budget
+            if budget.throttled:
+                raise ThrottledError("the database is throttling requests; retry later") from None
+            raise BackendUnavailableError("the database did not answer in time") from None
         except (ConnectionError, ReadTimeoutError, HTTPClientError) as exc:
             log.warning("dynamodb %s: %s", operation, exc)
             raise BackendUnavailableError("the database did not answer in time") from exc
