@@ -34,3 +34,27 @@ serve: venv
 
 schema: venv
 	$(BIN)/gql export-schema -o schema.graphql
+
+# The benchmark (bench/): DynamoDB Local in a private network namespace, `gql serve`, six figures
+# as ratios against baselines of the same run; bench/results/latest.json. Load comes from
+# autocannon, installed here into .cache/bench (wrk or bench/loadgen.py when npm is missing).
+AUTOCANNON_VERSION := 9.0.0
+BENCH_ARGS ?=
+
+.PHONY: bench bench-smoke bench-tools
+
+bench-tools:
+	@if [ "$$(cat .cache/bench/.installed 2>/dev/null)" = "$(AUTOCANNON_VERSION)" ]; then :; \
+	elif command -v npm >/dev/null; then \
+		npm install --prefix .cache/bench --no-audit --no-fund --loglevel=error \
+			autocannon@$(AUTOCANNON_VERSION) && echo $(AUTOCANNON_VERSION) >.cache/bench/.installed; \
+	else echo "bench: npm not found: load comes from wrk if installed, else bench/loadgen.py"; fi
+
+bench: venv bench-tools
+	scripts/dynamodb-local --install-only
+	scripts/in-netns $(BIN)/python -m bench $(BENCH_ARGS)
+
+# The same end to end in seconds, with tiny sizes; checks that it runs, not how fast.
+bench-smoke: venv bench-tools
+	scripts/dynamodb-local --install-only
+	scripts/in-netns $(BIN)/python -m bench --quick $(BENCH_ARGS)

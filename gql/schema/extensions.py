@@ -8,6 +8,7 @@ from typing import Any
 
 from graphql import (
     ArgumentNode,
+    ASTValidationRule,
     FloatValueNode,
     GraphQLError,
     IntValueNode,
@@ -129,15 +130,22 @@ class NumberLiterals(ValidationRule):
 
 
 def extensions_for(settings: Settings) -> list[Callable[[], SchemaExtension]]:
-    """Factories, so that no extension instance is shared between requests. The parser and
-    validation caches still share one LRU per process, keyed by maxsize."""
+    """Factories, so that no extension instance is shared between requests.
+
+    The validation rules are built once, here: the validation cache is keyed by the rule
+    classes, and QueryDepthLimiter/MaxAliasesLimiter make a new class each time they are
+    constructed, so building them per request made every request a cache miss.
+    """
+    rules: list[type[ASTValidationRule]] = [
+        NumberLiterals,
+        *QueryDepthLimiter(max_depth=settings.max_depth).validation_rules,
+        *MaxAliasesLimiter(max_alias_count=settings.max_aliases).validation_rules,
+    ]
     extensions: list[Callable[[], SchemaExtension]] = [
         ErrorCodes,
-        lambda: AddValidationRules([NumberLiterals]),
         lambda: ParserCache(maxsize=256),
         lambda: ValidationCache(maxsize=256),
-        lambda: QueryDepthLimiter(max_depth=settings.max_depth),
-        lambda: MaxAliasesLimiter(max_alias_count=settings.max_aliases),
+        lambda: AddValidationRules(rules),
         lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
     ]
     if settings.production:

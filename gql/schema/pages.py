@@ -69,19 +69,18 @@ async def scan_readings(
 def connection(context: Context, page: models.Page, scope: str, resumed: bool) -> ReadingConnection:
     cursors = context.services.cursors
     edges = [
-        ReadingEdge(cursor=cursors.encode(r.key, scope), node=Reading.of(r)) for r in page.readings
+        ReadingEdge(key=r.key, scope=scope, cursors=cursors, node=Reading.of(r))
+        for r in page.readings
     ]
     # When the read budget ran out, the page ends where DynamoDB stopped reading, which may be
     # past its last reading: endCursor resumes from there, so no page is read twice.
-    end = cursors.encode(page.resume, scope) if page.resume is not None else None
-    if end is None and edges:
-        end = edges[-1].cursor
+    end = page.resume or (page.readings[-1].key if page.readings else None)
     return ReadingConnection(
         edges=edges,
         page_info=relay.PageInfo(
             has_next_page=page.has_more,
             has_previous_page=resumed,
-            start_cursor=edges[0].cursor if edges else None,
-            end_cursor=end,
+            start_cursor=cursors.encode(edges[0].key, scope) if edges else None,
+            end_cursor=cursors.encode(end, scope) if end is not None else None,
         ),
     )

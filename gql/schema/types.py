@@ -13,7 +13,7 @@ from strawberry import relay
 
 from gql import models
 from gql.errors import InputError
-from gql.schema.context import Context
+from gql.schema.context import Context, Cursors
 from gql.schema.inputs import DatacountCondition, ReadingCondition
 
 
@@ -146,7 +146,12 @@ class ReadingConnection:
 
 @strawberry.type(description="A reading and the cursor to resume after it.")
 class ReadingEdge:
-    cursor: str
+    # The cursor is signed only when a client selects it: a page of 100 would otherwise sign
+    # 100 cursors that most clients (who read pageInfo.endCursor) never look at.
+    key: strawberry.Private[models.ReadingKey]
+    scope: strawberry.Private[str]
+    cursors: strawberry.Private[Cursors]
+    cursor: str = strawberry.field(resolver=lambda root: root.cursors.encode(root.key, root.scope))
     node: Reading
 
 

@@ -1,0 +1,124 @@
+"""Candidate fast-path changes, tried on `gql serve` without editing gql/.
+
+    python -m bench.variants PATCH[,PATCH...] -- serve --port N
+
+applies the named patches to the imported gql modules, then runs the `gql` command line with
+the arguments after `--`. Each patch is a prototype of a change to propose, so that its effect
+can be measured (bench/compare.py) before anyone edits the code; "none" applies nothing.
+Two prototypes measured faster and are now in gql itself (validation rules built once, so the
+validation cache hits; GetItem for a lone key); the rest measured no gain and stayed here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import sys
+import time
+from collections.abc import Callable, Iterable
+from typing import Any
+
+
+def no_wait_for() -> None:
+    """The thread-pool hop without asyncio.wait_for (measures what the timeout wrapper costs).
+
+    Not a proposal as it stands: it replaces Context.run whole, so the request's time budget
+    (asyncio timeout and the budget botocore is given) is gone too.
+    """
+    from gql.errors import BackendUnavailableError
+    from gql.schema.context import Context
+
+    async def run(self: Context, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        if self.deadline - time.monotonic() <= 0:
+            raise BackendUnavailableError("the database did not answer in time")
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(
+            self.services.executor, functools.partial(fn, *args, **kwargs)
+        )
+
+    Context.run = run  # type: ignore[method-assign]
+
+
+def no_param_validation() -> None:
+    """botocore's client-side parameter validation off (the server validates anyway)."""
+    from botocore.config import Config
+
+    import gql.store.client
+
+    no_validation: Any = functools.partial(Config, parameter_validation=False)
+    gql.store.client.Config = no_validation  # type: ignore[attr-defined]
+
+
+def asyncio_h11() -> None:
+    """uvicorn on the standard asyncio loop and h11 (to show what uvloop + httptools give)."""
+    import uvicorn
+
+    original = uvicorn.run
+
+    def run(app: Any, **kwargs: Any) -> None:
+        original(app, **{**kwargs, "loop": "asyncio", "http": "h11"})
+
+    uvicorn.run = run
+
+
+def parallel_batch_write(threads: int = 8) -> None:
+    """`gql load` sends its BatchWriteItem requests from several threads at once."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from gql.models import Reading
+    from gql.store.readings import BATCH_WRITE_SIZE, ReadingStore
+
+    original = ReadingStore.batch_put
+
+    def batch_put(
+        self: ReadingStore,
+        readings: Iterable[Reading],
+        *,
+        progress: Callable[[int], None] | None = None,
+    ) -> int:
+        unique = list({r.key: r for r in readings}.values())
+        chunks = [
+            unique[start : start + BATCH_WRITE_SIZE]
+            for start in range(0, len(unique), BATCH_WRITE_SIZE)
+        ]
+        with ThreadPoolExecutor(max_workers=threads) as pool:
+            for _ in pool.map(lambda chunk: original(self, chunk, progress=progress), chunks):
+                pass
+        return len(unique)
+
+    ReadingStore.batch_put = batch_put  # type: ignore[method-assign]
+
+
+PATCHES: dict[str, Callable[[], None]] = {
+    "parallel-batch-write": parallel_batch_write,
+    "no-wait-for": no_wait_for,
+    "no-param-validation": no_param_validation,
+    "asyncio-h11": asyncio_h11,
+}
+
+
+def apply(names: str) -> list[str]:
+    applied = []
+    for name in filter(None, names.split(",")):
+        if name == "none":
+            continue
+        if name not in PATCHES:
+            raise SystemExit(f"unknown patch {name!r}; known: {', '.join(PATCHES)}")
+        PATCHES[name]()
+        applied.append(name)
+    return applied
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    if "--" not in args or args.index("--") != 1:
+        raise SystemExit("usage: python -m bench.variants PATCH[,PATCH...] -- GQL_ARGS...")
+    applied = apply(args[0])
+    print(f"bench.variants: patches applied: {', '.join(applied) or 'none'}", flush=True)
+    from gql.cli import main as gql_main
+
+    return gql_main(args[2:])
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,54 @@
+"""The bench's quick mode, end to end: it runs and writes all six figures. Timing is not checked.
+
+Needs DynamoDB Local (`make test` starts it in a private network namespace); skipped without.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import LOCAL_URL, NO_LOCAL
+
+REPO = Path(__file__).resolve().parents[2]
+KEYS = ["latency", "throughput", "scan", "load", "latest", "memory"]
+
+
+def test_quick_bench_writes_six_ratios_as_json(
+    request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
+    request.node.user_properties.append(("backend", "dynamodb-local"))  # counted in the summary
+    if not LOCAL_URL:
+        pytest.skip(NO_LOCAL)
+    output = tmp_path / "results" / "latest.json"
+    env = dict(os.environ, DYNAMODB_LOCAL_URL=LOCAL_URL)
+
+    done = subprocess.run(
+        # The built-in load generator: CI does not install autocannon (`make bench` does).
+        [sys.executable, "-m", "bench", "--quick", "--tool", "builtin", "--output", str(output)],
+        cwd=REPO,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=240,
+        check=False,
+    )
+
+    assert done.returncode == 0, f"bench exited {done.returncode}:\n{done.stderr[-4000:]}"
+    results = json.loads(output.read_text(encoding="utf-8"))
+    figures = {figure["key"]: figure for figure in results["figures"]}
+    assert list(figures) == KEYS
+    for key, figure in figures.items():
+        assert figure["error"] is None, f"{key}: {figure['error']}"
+        assert isinstance(figure["ratio"], float), f"{key}: {figure['ratio']!r}"
+        assert math.isfinite(figure["ratio"]), key
+        assert figure["result"] in ("PASS", "MISS"), key
+    for key in KEYS:
+        assert key in done.stdout, f"the printed table has no row for {key}"
