@@ -116,7 +116,26 @@ class _QuietHandler(BaseHTTPRequestHandler):
         return self.rfile.read(length)
 
 
-class FakeDynamoDB(_Closing):
+class _HTTPServing(_Closing):
+    """An HTTP server on a free loopback port, in a thread, until close()."""
+
+    def _serve(self, handler: type[BaseHTTPRequestHandler]) -> None:
+        self.server = ThreadingHTTPServer((LOOPBACK, 0), handler)
+        self.server.daemon_threads = True
+        self.port: int = self.server.server_address[1]
+        self.url = f"http://{LOOPBACK}:{self.port}"
+        self._thread = threading.Thread(
+            target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
+        self._thread.start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+        self._thread.join(timeout=5)
+
+
+class FakeDynamoDB(_HTTPServing):
     """Answers every request with `status` and `body` (JSON), as DynamoDB would send an error."""
 
     def __init__(
@@ -140,19 +159,7 @@ class FakeDynamoDB(_Closing):
                 self.end_headers()
                 self.wfile.write(payload)
 
-        self.server = ThreadingHTTPServer((LOOPBACK, 0), Handler)
-        self.server.daemon_threads = True
-        self.port: int = self.server.server_address[1]
-        self.url = f"http://{LOOPBACK}:{self.port}"
-        self._thread = threading.Thread(
-            target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-        self._thread.start()
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-        self._thread.join(timeout=5)
+        self._serve(Handler)
 
 
 @dataclass
@@ -256,7 +263,7 @@ def _pump(source: socket.socket, sink: socket.socket, pair: _Pair) -> None:
         pair.close()
 
 
-class LostAnswerProxy(_Closing):
+class LostAnswerProxy(_HTTPServing):
     """HTTP proxy to `upstream`: the first `drop` requests for `operation` are forwarded, their
     answers read, and then the client's connection is closed without any answer."""
 
@@ -297,16 +304,4 @@ class LostAnswerProxy(_Closing):
                 self.end_headers()
                 self.wfile.write(payload)
 
-        self.server = ThreadingHTTPServer((LOOPBACK, 0), Handler)
-        self.server.daemon_threads = True
-        self.port: int = self.server.server_address[1]
-        self.url = f"http://{LOOPBACK}:{self.port}"
-        self._thread = threading.Thread(
-            target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-        self._thread.start()
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-        self._thread.join(timeout=5)
+        self._serve(Handler)
