@@ -15,8 +15,6 @@ from typing import TYPE_CHECKING, Any
 
 from gql.errors import (
     ConditionFailedError,
-    InputError,
-    ReadingNotFoundError,
     ThrottledError,
 )
 from gql.models import (
@@ -30,7 +28,7 @@ from gql.models import (
     ReadingKey,
 )
 from gql.store.client import DynamoDB
-from gql.store.codec import from_item, info_to_item, key_from_item, key_to_item, to_item
+from gql.store.codec import from_item, info_to_item, key_to_item, to_item
 from gql.store.expressions import (
     Expressions,
     bump_version,
@@ -38,6 +36,8 @@ from gql.store.expressions import (
     key_condition_expression,
     update_expression,
 )
+from gql.store.guards import applied_by_lost_attempt, explain, guard
+from gql.store.paging import read_page
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -116,7 +116,15 @@ class ReadingStore:
         if filter is not None:
             params["FilterExpression"] = condition_expression(filter, ex)
         params.update(ex.request())
-        return self._page("query", params, first, after, filter is not None, budget)
+        return read_page(
+            self.db,
+            "query",
+            params,
+            first=first,
+            after=after,
+            filtered=filter is not None,
+            budget=self.read_budget if budget is None else budget,
+        )
 
     def scan(
         self,
@@ -132,45 +140,15 @@ class ReadingStore:
         if filter is not None:
             params["FilterExpression"] = condition_expression(filter, ex)
         params.update(ex.request())
-        return self._page("scan", params, first, after, filter is not None, budget)
-
-    def _page(
-        self,
-        operation: str,
-        params: dict[str, Any],
-        first: int,
-        after: ReadingKey | None,
-        filtered: bool,
-        budget: int | None,
-    ) -> Page:
-        # One reading more than asked makes hasNextPage exact. A filter is applied after
-        # DynamoDB reads, so a filtered page reads on, in growing steps, until it is full or
-        # the read budget is spent; the budget bounds what one request can cost.
-        if first < 1:
-            raise InputError(f"first: must be at least 1, got {first}")
-        budget = self.read_budget if budget is None else budget
-        readings: list[Reading] = []
-        start = key_to_item(after) if after else None
-        evaluated = 0
-        step = first + 1
-        while True:
-            wanted = first + 1 - len(readings)
-            limit = min(max(wanted, step), budget - evaluated) if filtered else wanted
-            request = dict(params, Limit=limit)
-            if start is not None:
-                request["ExclusiveStartKey"] = start
-            response = self.db.call(operation, **request)
-            evaluated += int(response.get("ScannedCount", 0))
-            readings.extend(from_item(item) for item in response.get("Items", []))
-            start = response.get("LastEvaluatedKey")
-            if len(readings) > first:
-                page = readings[:first]
-                return Page(page, resume=page[-1].key, has_more=True)
-            if start is None:
-                return Page(readings, resume=None, has_more=False)
-            if filtered and evaluated >= budget:
-                return Page(readings, resume=key_from_item(start), has_more=True, budget_spent=True)
-            step *= 4
+        return read_page(
+            self.db,
+            "scan",
+            params,
+            first=first,
+            after=after,
+            filtered=filter is not None,
+            budget=self.read_budget if budget is None else budget,
+        )
 
     # -- writes --------------------------------------------------------------------------
 
@@ -220,7 +198,7 @@ class ReadingStore:
             "TableName": self.table,
             "Key": key_to_item(key),
             "UpdateExpression": update_expression(patch, ex),
-            "ConditionExpression": self._guard(ex, expected_version, condition),
+            "ConditionExpression": guard(ex, expected_version, condition),
             "ReturnValues": "ALL_NEW",
             "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
         }
@@ -228,10 +206,10 @@ class ReadingStore:
         try:
             response = self.db.call("update_item", **params)
         except ConditionFailedError as exc:
-            applied = _applied_by_lost_attempt(exc, patch, expected_version)
+            applied = applied_by_lost_attempt(exc, patch, expected_version)
             if applied is not None:
                 return applied
-            raise self._explain(key, exc, expected_version) from exc
+            raise explain(key, exc, expected_version) from exc
         return from_item(response["Attributes"])
 
     def delete_if(
@@ -246,7 +224,7 @@ class ReadingStore:
         params: dict[str, Any] = {
             "TableName": self.table,
             "Key": key_to_item(key),
-            "ConditionExpression": self._guard(ex, expected_version, condition),
+            "ConditionExpression": guard(ex, expected_version, condition),
             "ReturnValues": "ALL_OLD",
             "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
         }
@@ -254,7 +232,7 @@ class ReadingStore:
         try:
             response = self.db.call("delete_item", **params)
         except ConditionFailedError as exc:
-            raise self._explain(key, exc, expected_version) from exc
+            raise explain(key, exc, expected_version) from exc
         return from_item(response["Attributes"])
 
     def batch_put(
@@ -280,54 +258,7 @@ class ReadingStore:
 
     # -- helpers -------------------------------------------------------------------------
 
-    @staticmethod
-    def _guard(ex: Expressions, expected_version: int | None, condition: Condition | None) -> str:
-        # attribute_exists on the key makes a missing item fail the condition, so that update
-        # never creates an item and both writes can report "not found".
-        parts = [f"attribute_exists({ex.name('device_id')})"]
-        if expected_version is not None:
-            version = ex.name("version")
-            # Items written outside this API have no version: expectedVersion 0 means that.
-            parts.append(
-                f"attribute_not_exists({version})"
-                if expected_version == 0
-                else f"{version} = {ex.value(expected_version)}"
-            )
-        if condition is not None:
-            parts.append(condition_expression(condition, ex))
-        return " AND ".join(parts)
-
-    @staticmethod
-    def _explain(
-        key: ReadingKey, exc: ConditionFailedError, expected_version: int | None
-    ) -> Exception:
-        current = exc.current
-        if current is None:
-            return ReadingNotFoundError(key)
-        if expected_version is not None and (current.version or 0) != expected_version:
-            return ConditionFailedError(
-                f"expected version {expected_version}, but the reading is at version "
-                f"{current.version or 0}",
-                current,
-            )
-        return ConditionFailedError("the condition did not hold for the current reading", current)
-
     def _backoff(self, attempt: int, what: str) -> None:
         if attempt >= MAX_BATCH_RETRIES:
             raise ThrottledError(f"{what}: DynamoDB left items unprocessed after {attempt} retries")
         self._sleep(min(0.05 * 2**attempt, 2.0))
-
-
-def _applied_by_lost_attempt(
-    exc: ConditionFailedError, patch: InfoPatch, expected_version: int | None
-) -> Reading | None:
-    """The reading, when a retried update failed only because its first attempt was applied."""
-    current = exc.current
-    if not exc.retried or current is None or expected_version is None:
-        return None
-    if (current.version or 0) != expected_version + 1:
-        return None
-    info = current.info
-    patched = all(getattr(info, name) == value for name, value in patch.set.items())
-    removed = all(getattr(info, name) is None for name in patch.remove)
-    return current if patched and removed else None
