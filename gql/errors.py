@@ -2,6 +2,14 @@
 
     GqlError
     ├── ConfigError                  a setting is missing or malformed
+    ├── UnauthenticatedError         UNAUTHENTICATED: no credential, or not a valid one
+    ├── ForbiddenError               FORBIDDEN: a valid credential without the scope needed
+    ├── PersistedQueryNotFoundError  PERSISTED_QUERY_NOT_FOUND: a hash this server does not know
+    ├── PersistedQueryNotInListError PERSISTED_QUERY_NOT_IN_LIST: not a trusted document
+    ├── LiveError                    ends a subscription; clients re-read and subscribe again
+    │   ├── StreamDisabledError      STREAM_DISABLED: the table has no (suitable) stream
+    │   ├── StreamGapError           STREAM_GAP: changes were lost (trimmed, stream re-created)
+    │   └── SlowConsumerError        SLOW_CONSUMER: the subscriber fell too far behind
     ├── InputError                   BAD_USER_INPUT: an argument, a number, a load file
     │   ├── BadCursorError           BAD_CURSOR: altered, expired or foreign cursor
     │   └── ItemTooLargeError        over DynamoDB's 400 KB item limit
@@ -39,6 +47,41 @@ class GqlError(Exception):
 
 class ConfigError(GqlError):
     pass
+
+
+class UnauthenticatedError(GqlError):
+    code = "UNAUTHENTICATED"
+
+
+class ForbiddenError(GqlError):
+    code = "FORBIDDEN"
+
+
+class PersistedQueryNotFoundError(GqlError):
+    code = "PERSISTED_QUERY_NOT_FOUND"
+
+    def __init__(self, message: str = "PersistedQueryNotFound") -> None:
+        super().__init__(message)
+
+
+class PersistedQueryNotInListError(GqlError):
+    code = "PERSISTED_QUERY_NOT_IN_LIST"
+
+
+class LiveError(GqlError):
+    """Ends a subscription with a code; nothing after it is delivered."""
+
+
+class StreamDisabledError(LiveError):
+    code = "STREAM_DISABLED"
+
+
+class StreamGapError(LiveError):
+    code = "STREAM_GAP"
+
+
+class SlowConsumerError(LiveError):
+    code = "SLOW_CONSUMER"
 
 
 class InputError(GqlError):

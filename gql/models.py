@@ -102,3 +102,24 @@ class Page:
     resume: ReadingKey | None
     has_more: bool
     budget_spent: bool = False
+
+
+class ChangeKind(Enum):
+    INSERT = "INSERT"
+    MODIFY = "MODIFY"
+    REMOVE = "REMOVE"
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """One change to a reading, as the table's stream recorded it (or, on the embedded
+    backend, as the store made it). `new` is None for REMOVE, `old` None for INSERT."""
+
+    kind: ChangeKind
+    key: ReadingKey
+    new: Reading | None
+    old: Reading | None
+    # Epoch seconds, as precise as the source reports them (DynamoDB Local: the minute).
+    changed_at: float
+    # The stream's sequence number; empty when the change did not come from a stream.
+    sequence: str = ""
