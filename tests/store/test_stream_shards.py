@@ -218,8 +218,12 @@ def test_what_was_read_before_a_failure_is_delivered_and_the_rest_follows(
 
 @pytest.mark.parametrize(
     "fault",
-    [EndpointConnectionError(endpoint_url="http://x"), ReadTimeoutError(endpoint_url="http://x")],
-    ids=["refused", "timeout"],
+    [
+        EndpointConnectionError(endpoint_url="http://x"),
+        ReadTimeoutError(endpoint_url="http://x"),
+        client_error("InternalServerError", "GetRecords"),
+    ],
+    ids=["refused", "timeout", "server-error"],
 )
 def test_network_errors_raise_backend_unavailable_and_keep_every_position(
     tables: FakeTables, streams: FakeStreams, fault: Exception
