@@ -179,6 +179,8 @@ class Hub:
 
     async def shutdown(self, timeout: float = 5.0) -> None:
         """Complete every subscription normally, stop the reader, and close the source."""
+        if self._closed:
+            return
         self._closed = True
         self._end_all(None)
         reader = self._reader
