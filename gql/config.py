@@ -18,6 +18,8 @@ class Settings:
     table: str = "Devices"
     backend: Backend = "embedded"
     endpoint_url: str | None = None
+    # DynamoDB Streams has its own endpoint; unset, it is the DynamoDB one (see the property).
+    streams_endpoint: str | None = None
     region: str = "us-east-1"
     profile: str | None = None
     # Several secrets may be given, comma-separated: the first signs, all verify (rotation).
@@ -47,6 +49,10 @@ class Settings:
     stream_poll_seconds: float = 0.5
     stream_max_outage_seconds: float = 30.0
 
+    @property
+    def streams_endpoint_url(self) -> str | None:
+        return self.streams_endpoint or self.endpoint_url
+
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
         env = os.environ if env is None else env
@@ -60,6 +66,7 @@ class Settings:
             table=read.text("GQL_TABLE") or "Devices",
             backend=backend,  # type: ignore[arg-type]
             endpoint_url=endpoint,
+            streams_endpoint=read.url("AWS_ENDPOINT_URL_DYNAMODB_STREAMS"),
             region=read.text("AWS_REGION") or read.text("AWS_DEFAULT_REGION") or "us-east-1",
             profile=read.text("AWS_PROFILE"),
             cursor_secrets=secrets,
@@ -99,6 +106,12 @@ class _Reader:
     def text(self, name: str) -> str | None:
         value = self.env.get(name, "").strip()
         return value or None
+
+    def url(self, name: str) -> str | None:
+        value = self.text(name)
+        if value is not None and not value.lower().startswith(("http://", "https://")):
+            raise ConfigError(f"{name}: {value!r} is not an http:// or https:// URL")
+        return value
 
     def items(self, name: str) -> list[str]:
         return [part.strip() for part in (self.text(name) or "").split(",") if part.strip()]
