@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from decimal import Decimal
 
@@ -10,7 +11,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from gql.errors import ConditionFailedError
+from gql.errors import BackendUnavailableError, ConditionFailedError
 from gql.models import (
     Change,
     ChangeKind,
@@ -20,7 +21,8 @@ from gql.models import (
     ReadingInfo,
     ReadingKey,
 )
-from gql.store.client import DynamoDB
+from gql.store import client as client_module
+from gql.store.client import Budget, DynamoDB, within
 from gql.store.embedded import publishing_store
 from gql.store.readings import ReadingStore
 from gql.store.tables import Tables
@@ -137,3 +139,20 @@ def test_reads_publish_nothing(store: ReadingStore, published: list[Change]) -> 
     store.scan()
     store.batch_get([KEY])
     assert published == []
+
+
+def test_the_callers_time_budget_applies_before_the_write_and_is_kept_after_it(
+    store: ReadingStore, published: list[Change]
+) -> None:
+    spent = Budget(time.monotonic() - 1)
+    with within(spent), pytest.raises(BackendUnavailableError):
+        store.put(KEY, info("20"))
+    assert store.get(KEY) is None
+    assert published == []
+
+    budget = Budget(time.monotonic() + 60)
+    with within(budget) as given:
+        store.put(KEY, info("20"))
+        # Reading the images after the write ran without a deadline, then gave this one back.
+        assert client_module._current.budget is given
+    assert [c.kind for c in published] == [ChangeKind.INSERT]
