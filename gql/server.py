@@ -48,6 +48,8 @@ def serve(
         proxy_headers=False,
         server_header=False,
         timeout_graceful_shutdown=5,
+        # A WebSocket message is a GraphQL request too: the same limit as an HTTP body.
+        ws_max_size=settings.max_body_bytes,
     )
     LiveServer(config, before_shutdown=[app.state.hub.shutdown]).run()
     return 0

@@ -48,6 +48,15 @@ async def test_a_change_made_through_the_api_reaches_a_subscriber(server: Server
     }
 
 
+async def test_a_socket_message_larger_than_the_body_limit_closes_the_socket(
+    server: Server,
+) -> None:
+    async with session(server.url, TRANSPORT_WS) as socket:
+        padding = "#" * (64 * 1024)  # a comment: a valid document, over GQL_MAX_BODY_BYTES
+        await socket.subscribe("1", f"{padding}\n{CHANGES}")
+        assert await socket.closed_with() == 1009  # message too big
+
+
 async def test_sigterm_completes_open_subscriptions_then_closes_the_sockets(
     server: Server,
 ) -> None:
