@@ -26,7 +26,6 @@ from gql.errors import GqlError
 from gql.graphiql import ASSETS_PATH, GraphiQLPage, assets
 from gql.http import ApiKeyMiddleware, BodyLimitMiddleware
 from gql.live import ChangeSource, Hub
-from gql.models import Change
 from gql.schema import Context, Cursors, Services, build_schema
 from gql.sockets import SocketLimit
 from gql.store.client import DynamoDB, make_client
@@ -51,26 +50,21 @@ class Backend:
     embedded: Embedded | None = None
 
     @classmethod
-    def from_settings(cls, settings: Settings, hub: Hub | None = None) -> Backend:
-        """The store; live changes come from the table's stream, or (embedded) from the store."""
+    def from_settings(cls, settings: Settings, hub: Hub) -> Backend:
+        """The store, and the hub fed: from the table's stream, or (embedded) by the store."""
         if settings.backend == "embedded":
             # The store publishes its own writes from its threads: publish is thread-safe.
-            embedded = start_embedded(settings, on_change=hub.publish if hub else _ignore)
+            embedded = start_embedded(settings, on_change=hub.publish)
             store = embedded.store(settings.table, read_budget=settings.read_budget)
             store.batch_put(parse_readings(sample_readings(), source="sample data"))
             return cls(store, embedded)
         client = make_client(settings)
-        if hub is not None:
-            hub.attach(stream_source(settings, client))
+        hub.attach(stream_source(settings, client))
         return cls(ReadingStore(client, settings.table, read_budget=settings.read_budget))
 
     def close(self) -> None:
         if self.embedded is not None:
             self.embedded.close()
-
-
-def _ignore(change: Change) -> None:
-    pass
 
 
 def stream_source(settings: Settings, client: DynamoDBClient) -> ChangeSource:
