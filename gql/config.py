@@ -40,6 +40,14 @@ class Settings:
     max_aliases: int = 30
     max_tokens: int = 2000
     max_body_bytes: int = 64 * 1024
+    # Live changes (subscriptions over WebSocket).
+    subscription_buffer: int = 1000
+    max_subscriptions_per_connection: int = 100
+    max_sockets: int = 1000
+    ws_init_timeout: float = 10.0
+    ws_ping_seconds: float = 15.0
+    stream_poll_seconds: float = 0.5
+    stream_max_outage_seconds: float = 30.0
 
     @property
     def streams_endpoint_url(self) -> str | None:
@@ -79,6 +87,15 @@ class Settings:
             max_aliases=read.integer("GQL_MAX_ALIASES", 30, low=1),
             max_tokens=read.integer("GQL_MAX_TOKENS", 2000, low=1),
             max_body_bytes=read.integer("GQL_MAX_BODY_BYTES", 64 * 1024, low=1),
+            subscription_buffer=read.integer("GQL_SUBSCRIPTION_BUFFER", 1000, low=1),
+            max_subscriptions_per_connection=read.integer(
+                "GQL_MAX_SUBSCRIPTIONS_PER_CONNECTION", 100, low=1
+            ),
+            max_sockets=read.integer("GQL_MAX_SOCKETS", 1000, low=1),
+            ws_init_timeout=read.seconds("GQL_WS_INIT_TIMEOUT", 10.0),
+            ws_ping_seconds=read.seconds("GQL_WS_PING_SECONDS", 15.0),
+            stream_poll_seconds=read.seconds("GQL_STREAM_POLL_SECONDS", 0.5),
+            stream_max_outage_seconds=read.seconds("GQL_STREAM_MAX_OUTAGE_SECONDS", 30.0),
         )
 
 
