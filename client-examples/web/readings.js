@@ -94,6 +94,7 @@ const chart = new uPlot(
   [[], [], [], [], [], []],
   $("chart"),
 );
+state.chart = chart;
 
 function redraw() {
   const placed = [...state.readings.values()]
