@@ -49,7 +49,7 @@ def chromium() -> str:
 
 @pytest.fixture
 def base_url() -> Iterator[str]:
-    app = create_app(Settings(cursor_secrets=(SECRET,), api_keys=(API_KEY,)))
+    app = create_app(Settings(cursor_secrets=(SECRET,), api_keys=frozenset({API_KEY})))
     with serve_in_thread(app) as url:
         yield url
 
