@@ -53,11 +53,13 @@ bench-tools:
 bench: venv bench-tools
 	scripts/dynamodb-local --install-only
 	scripts/in-netns $(BIN)/python -m bench $(BENCH_ARGS)
+	scripts/in-netns $(BIN)/python -m bench.live  # live changes (bench/live.py)
 
 # The same end to end in seconds, with tiny sizes; checks that it runs, not how fast.
 bench-smoke: venv bench-tools
 	scripts/dynamodb-local --install-only
 	scripts/in-netns $(BIN)/python -m bench --quick $(BENCH_ARGS)
+	scripts/in-netns $(BIN)/python -m bench.live --quick
 
 # The npm packages of client-examples/js (graphql-ws, ws: pinned in its package.json and
 # package-lock.json) for tests/examples, installed into .cache/clients: the tests run without
