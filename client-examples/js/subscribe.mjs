@@ -100,6 +100,7 @@ await run(async () => {
   const variables = variablesFrom(process.argv.slice(2));
   const apiKey = process.env.GQL_API_KEY;
   const where = variables.deviceId ? `device ${variables.deviceId}` : "every device";
+  let lastSocketError = null;
   const client = createClient({
     url: WS_URL,
     webSocketImpl: WebSocket,
@@ -113,21 +114,26 @@ await run(async () => {
       },
     },
   });
-  let lastSocketError = null;
   try {
     await new Promise((resolve, reject) => {
+      let failed = false; // a `next` with errors is followed by `complete`: report the errors
+      const fail = (message) => {
+        failed = true;
+        reject(new ExampleError(message));
+      };
       client.subscribe(
         { query: READING_CHANGES, variables },
         {
           next: (result) => {
-            if (result.errors?.length) reject(new ExampleError(describe(result.errors)));
+            if (result.errors?.length) fail(describe(result.errors));
             else console.log(changeLine(result.data.readingChanges));
           },
           error: (err) => {
             const cause = err?.code === 1006 && lastSocketError ? lastSocketError : err;
-            reject(new ExampleError(failure(cause)));
+            fail(failure(cause));
           },
           complete: () => {
+            if (failed) return;
             console.log("The server completed the subscription.");
             resolve();
           },
