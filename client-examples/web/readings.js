@@ -177,13 +177,16 @@ function stopped(errors, closeEvent) {
     setTimeout(start, 2000);
     return;
   }
-  const why = errors
-    ? describe(errors)
-    : `socket closed (${closeEvent?.code ?? "?"} ${closeEvent?.reason ?? ""})`;
+  let why = `cannot open ${WS_URL}`; // a socket error event carries no detail
+  if (errors) why = describe(errors);
+  else if (typeof closeEvent?.code === "number") {
+    why = `the socket closed (${closeEvent.code} ${closeEvent.reason || ""})`.trim();
+  }
   setStatus(`Live updates stopped: ${why}`, true);
 }
 
 async function start() {
+  state.error = null;
   state.readings.clear();
   state.touched.clear();
   state.after = null;
@@ -200,7 +203,9 @@ async function start() {
   for (const change of state.pending) applyChange(change);
   state.pending = null;
   redraw();
-  setStatus(`Showing the newest readings of device ${DEVICE}; live changes appear as they happen.`);
+  if (!state.error) {
+    setStatus(`Showing the newest readings of device ${DEVICE}; live changes appear as they happen.`);
+  }
   state.ready = true;
 }
 
