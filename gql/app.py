@@ -8,15 +8,16 @@ import time
 from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from datetime import timedelta
 from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
-from starlette.routing import BaseRoute, Route
+from starlette.routing import BaseRoute, Route, WebSocketRoute
 from starlette.websockets import WebSocket
 
 from gql.config import Settings
@@ -24,11 +25,17 @@ from gql.datafile import parse_readings
 from gql.errors import GqlError
 from gql.graphiql import ASSETS_PATH, GraphiQLPage, assets
 from gql.http import ApiKeyMiddleware, BodyLimitMiddleware
+from gql.live import ChangeSource, Hub
+from gql.models import Change
 from gql.schema import Context, Cursors, Services, build_schema
+from gql.sockets import SocketLimit
 from gql.store.client import make_client
 from gql.store.embedded import Embedded, start_embedded
 from gql.store.readings import ReadingStore
 from gql.view import GraphQLView
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
 
 log = logging.getLogger("gql.app")
 
@@ -43,23 +50,41 @@ class Backend:
     embedded: Embedded | None = None
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> Backend:
+    def from_settings(cls, settings: Settings, hub: Hub | None = None) -> Backend:
+        """The store; live changes come from the table's stream, or (embedded) from the store."""
         if settings.backend == "embedded":
-            embedded = start_embedded(settings)
-            store = ReadingStore(
-                embedded.client,
-                settings.table,
-                lock=embedded.lock,
-                read_budget=settings.read_budget,
-            )
+            # The store publishes its own writes from its threads: publish is thread-safe.
+            embedded = start_embedded(settings, on_change=hub.publish if hub else _ignore)
+            store = embedded.store(settings.table, read_budget=settings.read_budget)
             store.batch_put(parse_readings(sample_readings(), source="sample data"))
             return cls(store, embedded)
         client = make_client(settings)
+        source = stream_source(settings, client)
+        if hub is not None and source is not None:
+            hub.attach(source)
         return cls(ReadingStore(client, settings.table, read_budget=settings.read_budget))
 
     def close(self) -> None:
         if self.embedded is not None:
             self.embedded.close()
+
+
+def _ignore(change: Change) -> None:
+    pass
+
+
+def stream_source(settings: Settings, client: DynamoDBClient) -> ChangeSource | None:
+    """The table's DynamoDB stream, read by gql/store/stream.py (branch stream, not merged yet:
+    until then the aws backend delivers no live changes)."""
+    return None
+
+
+def hub_for(settings: Settings) -> Hub:
+    return Hub(
+        poll_seconds=settings.stream_poll_seconds,
+        max_outage_seconds=settings.stream_max_outage_seconds,
+        buffer=settings.subscription_buffer,
+    )
 
 
 class GraphQLApp(GraphQLView):
@@ -68,8 +93,17 @@ class GraphQLApp(GraphQLView):
             build_schema(settings),
             graphql_ide=None if settings.production else "graphiql",
             allow_queries_via_get=True,
+            # WebSocket: legacy graphql-ws keep-alive ("ka"); graphql-transport-ws pings.
+            keep_alive=True,
+            keep_alive_interval=settings.ws_ping_seconds,
+            connection_init_wait_timeout=timedelta(seconds=settings.ws_init_timeout),
+            max_subscriptions_per_connection=settings.max_subscriptions_per_connection,
+            allowed_origins=settings.cors_origins,
         )
         self.services = services
+        self.api_keys = settings.api_keys
+        self.ping_seconds = settings.ws_ping_seconds
+        self.sockets = SocketLimit(settings.max_sockets)
         # GraphiQL with its assets served by this app (gql/graphiql.py), not from a CDN.
         self.graphiql = None if settings.production else GraphiQLPage()
 
@@ -79,6 +113,8 @@ class GraphQLApp(GraphQLView):
         return HTMLResponse(self.graphiql.render_for(request))
 
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
+        if isinstance(request, WebSocket):  # one context for the socket's whole life
+            return Context(self.services, request=request, socket=True)
         return Context(self.services, request=request, response=response)
 
 
@@ -87,12 +123,16 @@ def create_app(
     store: ReadingStore | None = None,
     *,
     clock: Callable[[], float] = time.time,
+    hub: Hub | None = None,
 ) -> Starlette:
     """The app; without a store, one is built from the settings when the app starts.
 
-    `clock` is what cursors read for their expiry (tests pass their own).
+    `clock` is what cursors read for their expiry (tests pass their own). `hub` serves live
+    changes; without one, the backend built from the settings feeds a new one (a store passed
+    in feeds none: pass a hub fed by it, see gql/store/embedded.py). It is `app.state.hub`.
     """
     settings = settings or Settings.from_env()
+    hub = hub or hub_for(settings)
     executor = ThreadPoolExecutor(max_workers=settings.max_workers, thread_name_prefix="store")
     services = Services(
         store=store,  # type: ignore[arg-type]  # set in lifespan when None
@@ -100,17 +140,19 @@ def create_app(
         executor=executor,
         request_timeout=settings.request_timeout,
         read_budget=settings.read_budget,
+        hub=hub,
     )
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         backend = None
         if services.store is None:
-            backend = Backend.from_settings(settings)
+            backend = Backend.from_settings(settings, hub)
             services.store = backend.store
         try:
             yield
         finally:
+            await hub.shutdown()  # done already when the server's shutdown hook ran
             executor.shutdown(wait=False, cancel_futures=True)
             if backend is not None:
                 backend.close()
@@ -149,13 +191,16 @@ def create_app(
         )
     routes: list[BaseRoute] = [
         Route("/graphql", graphql, methods=["GET", "POST"]),
+        WebSocketRoute("/graphql", graphql),
         Route("/healthz", healthz),
         Route("/readyz", readyz),
     ]
     if graphql.graphiql is not None:  # GraphiQL's scripts and styles; off in production
         routes.append(assets())
-    return Starlette(
+    app = Starlette(
         routes=routes,
         middleware=middleware,
         lifespan=lifespan,
     )
+    app.state.hub = hub
+    return app

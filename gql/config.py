@@ -18,6 +18,8 @@ class Settings:
     table: str = "Devices"
     backend: Backend = "embedded"
     endpoint_url: str | None = None
+    # DynamoDB Streams has its own endpoint; unset, it is the DynamoDB one (see the property).
+    streams_endpoint: str | None = None
     region: str = "us-east-1"
     profile: str | None = None
     # Several secrets may be given, comma-separated: the first signs, all verify (rotation).
@@ -38,6 +40,18 @@ class Settings:
     max_aliases: int = 30
     max_tokens: int = 2000
     max_body_bytes: int = 64 * 1024
+    # Live changes (subscriptions over WebSocket).
+    subscription_buffer: int = 1000
+    max_subscriptions_per_connection: int = 100
+    max_sockets: int = 1000
+    ws_init_timeout: float = 10.0
+    ws_ping_seconds: float = 15.0
+    stream_poll_seconds: float = 0.5
+    stream_max_outage_seconds: float = 30.0
+
+    @property
+    def streams_endpoint_url(self) -> str | None:
+        return self.streams_endpoint or self.endpoint_url
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -52,6 +66,7 @@ class Settings:
             table=read.text("GQL_TABLE") or "Devices",
             backend=backend,  # type: ignore[arg-type]
             endpoint_url=endpoint,
+            streams_endpoint=read.url("AWS_ENDPOINT_URL_DYNAMODB_STREAMS"),
             region=read.text("AWS_REGION") or read.text("AWS_DEFAULT_REGION") or "us-east-1",
             profile=read.text("AWS_PROFILE"),
             cursor_secrets=secrets,
@@ -72,6 +87,15 @@ class Settings:
             max_aliases=read.integer("GQL_MAX_ALIASES", 30, low=1),
             max_tokens=read.integer("GQL_MAX_TOKENS", 2000, low=1),
             max_body_bytes=read.integer("GQL_MAX_BODY_BYTES", 64 * 1024, low=1),
+            subscription_buffer=read.integer("GQL_SUBSCRIPTION_BUFFER", 1000, low=1),
+            max_subscriptions_per_connection=read.integer(
+                "GQL_MAX_SUBSCRIPTIONS_PER_CONNECTION", 100, low=1
+            ),
+            max_sockets=read.integer("GQL_MAX_SOCKETS", 1000, low=1),
+            ws_init_timeout=read.seconds("GQL_WS_INIT_TIMEOUT", 10.0),
+            ws_ping_seconds=read.seconds("GQL_WS_PING_SECONDS", 15.0),
+            stream_poll_seconds=read.seconds("GQL_STREAM_POLL_SECONDS", 0.5),
+            stream_max_outage_seconds=read.seconds("GQL_STREAM_MAX_OUTAGE_SECONDS", 30.0),
         )
 
 
@@ -82,6 +106,12 @@ class _Reader:
     def text(self, name: str) -> str | None:
         value = self.env.get(name, "").strip()
         return value or None
+
+    def url(self, name: str) -> str | None:
+        value = self.text(name)
+        if value is not None and not value.lower().startswith(("http://", "https://")):
+            raise ConfigError(f"{name}: {value!r} is not an http:// or https:// URL")
+        return value
 
     def items(self, name: str) -> list[str]:
         return [part.strip() for part in (self.text(name) or "").split(",") if part.strip()]

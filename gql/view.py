@@ -8,6 +8,8 @@
 - A mutation over GET gets 405, so links and prefetchers cannot write.
 - Transport-level refusals are GraphQL-shaped JSON with `extensions.code`, like every other
   error, instead of plain text.
+
+The same path serves GraphQL over WebSocket (subscriptions); its parts are in gql/sockets.py.
 """
 
 from __future__ import annotations
@@ -20,14 +22,25 @@ from cross_web import AsyncHTTPRequestAdapter, HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
+from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
+from strawberry.exceptions import ConnectionRejectionError
 from strawberry.http import GraphQLHTTPResponse, process_result
 from strawberry.http.parse_content_type import parse_content_type
 from strawberry.types import ExecutionResult
+from strawberry.types.unset import UNSET, UnsetType
 
 from gql.errors import InputError
 from gql.http import error_body
 from gql.schema import Context
+from gql.sockets import (
+    TRY_AGAIN_LATER,
+    LegacyWSHandler,
+    SocketLimit,
+    TextFrames,
+    TransportWSHandler,
+    socket_key_accepted,
+)
 from gql.store.codec import to_number
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
@@ -40,7 +53,17 @@ def _media_type(request: Request) -> str:
 
 
 class GraphQLView(GraphQL[Context, None]):
+    websocket_adapter_class = TextFrames
+    graphql_transport_ws_handler_class = TransportWSHandler
+    graphql_ws_handler_class = LegacyWSHandler
+    api_keys: frozenset[str] = frozenset()
+    ping_seconds = 15.0
+    sockets = SocketLimit(1000)
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "websocket":
+            await self._serve_socket(scope, receive, send)
+            return
         if scope["type"] != "http":
             await super().__call__(scope, receive, send)
             return
@@ -50,6 +73,30 @@ class GraphQLView(GraphQL[Context, None]):
         except HTTPException as exc:
             response = self._refusal(request, exc.status_code, exc.reason)
         await response(scope, receive, send)
+
+    async def _serve_socket(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if not self.sockets.acquire():
+            socket = WebSocket(scope, receive=receive, send=send)
+            await socket.accept(subprotocol=await self.pick_websocket_subprotocol(socket))
+            await socket.close(TRY_AGAIN_LATER, "too many open sockets; retry later")
+            return
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            self.sockets.release()
+
+    async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
+        """The one check of a socket's credential, on its connection_init (refused: 4403)."""
+        headers = context.request.headers if context.request is not None else {}
+        if not socket_key_accepted(self.api_keys, context.connection_params, headers):
+            raise ConnectionRejectionError(
+                {
+                    "message": "a valid x-api-key is required in the connection_init payload",
+                    "extensions": {"code": "UNAUTHENTICATED"},
+                }
+            )
+        accepted: UnsetType = UNSET  # connection_ack without a payload
+        return accepted
 
     def _refusal(self, request: Request, status: int, reason: str) -> Response:
         headers = {}

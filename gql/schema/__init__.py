@@ -14,6 +14,7 @@ from gql.schema.context import Context, Cursors, Services
 from gql.schema.extensions import extensions_for
 from gql.schema.mutation import Mutation
 from gql.schema.query import query_type
+from gql.schema.subscription import Subscription
 
 __all__ = ["Context", "Cursors", "Services", "build_schema", "sdl"]
 
@@ -34,6 +35,7 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
     schema = Schema(
         query=query_type(),
         mutation=Mutation,
+        subscription=Subscription,
         extensions=extensions_for(settings),
         config=StrawberryConfig(disable_field_suggestions=settings.production),
     )

@@ -20,6 +20,7 @@ from gql.store.client import Budget, within
 
 if TYPE_CHECKING:
     from gql.config import Settings
+    from gql.live import Hub
     from gql.store.readings import ReadingStore
 
 log = logging.getLogger("gql.schema")
@@ -60,23 +61,33 @@ class Services:
     executor: ThreadPoolExecutor
     request_timeout: float
     read_budget: int
+    hub: Hub | None = None  # live changes; None: subscriptions are refused
 
 
 @dataclass
 class Context:
-    """Built per request: loaders cache only within one request."""
+    """Built per request: loaders cache only within one request.
+
+    A WebSocket connection gets one context for its whole life (`socket=True`), shared by its
+    operations: then every store call gets its own time budget, and loaders do not cache.
+    """
 
     services: Services
     request: Any = None
     response: Any = None
+    socket: bool = False
+    # The connection_init payload of a WebSocket (Strawberry sets it).
+    connection_params: Any = None
     readings: DataLoader[ReadingKey, Reading | None] = field(init=False)
     latest: DataLoader[str, Reading | None] = field(init=False)
 
     def __post_init__(self) -> None:
         # One time budget for the whole request, however many store calls it makes.
         self.deadline = time.monotonic() + self.services.request_timeout
-        self.readings = DataLoader(load_fn=self._load_readings)
-        self.latest = DataLoader(load_fn=self._load_latest)
+        # Loaders still batch the keys of one tick on a socket, but keep nothing after it: a
+        # socket lives for hours, and its operations must see the readings as they are now.
+        self.readings = DataLoader(load_fn=self._load_readings, cache=not self.socket)
+        self.latest = DataLoader(load_fn=self._load_latest, cache=not self.socket)
 
     @property
     def store(self) -> ReadingStore:
@@ -85,13 +96,15 @@ class Context:
     async def run(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Run a blocking store call on the pool, within the request's time budget."""
         loop = asyncio.get_running_loop()
-        budget = Budget(self.deadline)
+        timeout = self.services.request_timeout
+        deadline = time.monotonic() + timeout if self.socket else self.deadline
+        budget = Budget(deadline)
 
         def call() -> T:
             with within(budget):
                 return fn(*args, **kwargs)
 
-        remaining = self.deadline - time.monotonic()
+        remaining = deadline - time.monotonic()
         try:
             if remaining <= 0:
                 raise TimeoutError

@@ -1,7 +1,8 @@
 """The DynamoDB client and the one door every request goes through.
 
 `DynamoDB.call` is the only place that catches botocore errors; it turns them into the
-project's errors (gql.errors) with the original kept as `__cause__`.
+project's errors (gql.errors) with the original kept as `__cause__`. `DynamoDBStreams.call`
+is the same door for the table's stream, with the few errors only DynamoDB Streams has.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from gql.errors import (
     ConditionFailedError,
     ItemTooLargeError,
     StoreError,
+    StreamGapError,
     TableNotFoundError,
     ThrottledError,
 )
@@ -36,6 +38,7 @@ from gql.store.codec import from_item
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_dynamodbstreams import DynamoDBStreamsClient
 
     from gql.config import Settings
 
@@ -48,11 +51,23 @@ _THROTTLED = {
     "TooManyRequestsException",
 }
 _UNAVAILABLE = {"InternalServerError", "ServiceUnavailable", "InternalFailure"}
+# DynamoDB Streams answers LimitExceededException when GetRecords or DescribeStream is called
+# too often; for DynamoDB itself the same code means too many table operations at once.
+_STREAM_THROTTLED = {*_THROTTLED, "LimitExceededException"}
+# The iterator is a token DynamoDB stops honouring after 15 minutes: the reader renews it.
+ITERATOR_EXPIRED = "ExpiredIteratorException"
 
 
 def make_client(settings: Settings, **overrides: Any) -> DynamoDBClient:
     """One client per process: botocore clients are thread-safe and pool their connections."""
-    config = Config(
+    config = client_config(settings)
+    session = boto3.session.Session(profile_name=settings.profile, region_name=settings.region)
+    params: dict[str, Any] = {"endpoint_url": settings.endpoint_url, **overrides}
+    return session.client("dynamodb", config=config, **params)
+
+
+def client_config(settings: Settings) -> Config:
+    return Config(
         # total_max_attempts counts the first attempt too (max_attempts would count retries).
         retries={"mode": settings.retry_mode, "total_max_attempts": settings.max_attempts},
         connect_timeout=settings.connect_timeout,
@@ -60,9 +75,6 @@ def make_client(settings: Settings, **overrides: Any) -> DynamoDBClient:
         max_pool_connections=settings.max_workers,
         tcp_keepalive=True,
     )
-    session = boto3.session.Session(profile_name=settings.profile, region_name=settings.region)
-    params: dict[str, Any] = {"endpoint_url": settings.endpoint_url, **overrides}
-    return session.client("dynamodb", config=config, **params)
 
 
 class Budget:
@@ -181,4 +193,56 @@ class DynamoDB:
             return ItemTooLargeError("the reading is larger than DynamoDB's 400 KB item limit")
         return StoreError(
             f"the database refused {operation} ({code or 'unknown error'})", reason=code
+        )
+
+
+class DynamoDBStreams:
+    """The streams client of one table's stream, and error translation for every call."""
+
+    def __init__(self, client: DynamoDBStreamsClient, table: str) -> None:
+        self.client = client
+        self.table = table
+
+    def call(self, operation: str, **params: Any) -> dict[str, Any]:
+        method = getattr(self.client, operation)
+        try:
+            response: dict[str, Any] = method(**params)
+        except ClientError as exc:
+            raise self._translate(operation, exc) from exc
+        except (ConnectionError, ReadTimeoutError, HTTPClientError) as exc:
+            log.warning("dynamodbstreams %s: %s", operation, exc)
+            raise BackendUnavailableError("the table's stream did not answer in time") from exc
+        except NoCredentialsError as exc:
+            raise StoreError("no AWS credentials were found for DynamoDB Streams") from exc
+        except BotoCoreError as exc:
+            log.warning("dynamodbstreams %s: %s", operation, exc)
+            raise StoreError(f"the stream request {operation} failed") from exc
+        return response
+
+    def _translate(self, operation: str, exc: ClientError) -> Exception:
+        error = exc.response.get("Error", {})
+        code = error.get("Code", "")
+        request_id = exc.response.get("ResponseMetadata", {}).get("RequestId", "-")
+        level = logging.DEBUG if code == ITERATOR_EXPIRED else logging.WARNING
+        log.log(
+            level,
+            "dynamodbstreams %s on %s: %s %s (request %s)",
+            operation,
+            self.table,
+            code,
+            error.get("Message", ""),
+            request_id,
+        )
+        if code in _STREAM_THROTTLED:
+            return ThrottledError("the table's stream is throttling requests; retry later")
+        if code in _UNAVAILABLE:
+            return BackendUnavailableError("the table's stream is unavailable; retry later")
+        if code == "TrimmedDataAccessException":
+            return StreamGapError("changes were trimmed from the stream before they were read")
+        if code == "ResourceNotFoundException":
+            return StreamGapError(f"the stream of table {self.table!r} or a shard of it is gone")
+        if code == ITERATOR_EXPIRED:
+            return StoreError("the stream's shard iterator expired", reason=code)
+        return StoreError(
+            f"the stream refused {operation} ({code or 'unknown error'})", reason=code
         )

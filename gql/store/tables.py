@@ -1,4 +1,4 @@
-"""The `Devices` table of the tutorial: create, delete, describe."""
+"""The `Devices` table of the tutorial: create, delete, describe, and its stream on or off."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from gql.errors import StoreError, TableNotFoundError
 from gql.store.client import DynamoDB
 
 Billing = Literal["on-demand", "provisioned"]
+StreamOutcome = Literal["turned-on", "already-on", "replaced", "turned-off", "already-off"]
 
 KEY_SCHEMA = [
     {"AttributeName": "device_id", "KeyType": "HASH"},
@@ -20,6 +21,9 @@ ATTRIBUTE_DEFINITIONS = [
     {"AttributeName": "device_id", "AttributeType": "S"},
     {"AttributeName": "datacount", "AttributeType": "N"},
 ]
+# Live changes need both images: the old one for deletes, the new one for filters on writes.
+STREAM_VIEW = "NEW_AND_OLD_IMAGES"
+STREAM_ON = {"StreamEnabled": True, "StreamViewType": STREAM_VIEW}
 
 
 @dataclass(frozen=True)
@@ -29,6 +33,8 @@ class TableInfo:
     item_count: int
     key_schema: str
     billing: str
+    stream_view: str | None = None  # None: the stream is off
+    stream_arn: str | None = None
 
     def lines(self) -> list[str]:
         return [
@@ -37,7 +43,16 @@ class TableInfo:
             f"items:      {self.item_count} (DynamoDB refreshes this count about every 6 hours)",
             f"key schema: {self.key_schema}",
             f"billing:    {self.billing}",
+            *self.stream_lines(),
         ]
+
+    def stream_lines(self) -> list[str]:
+        if self.stream_view is None:
+            return ["stream:     off (live changes need it: gql table stream on)"]
+        line = f"stream:     on, {self.stream_view}"
+        if self.stream_view != STREAM_VIEW:
+            line += f" (live changes need {STREAM_VIEW}: gql table stream on)"
+        return [line, f"stream arn: {self.stream_arn}"]
 
 
 class Tables:
@@ -59,6 +74,7 @@ class Tables:
             "TableName": self.db.table,
             "KeySchema": KEY_SCHEMA,
             "AttributeDefinitions": ATTRIBUTE_DEFINITIONS,
+            "StreamSpecification": STREAM_ON,
         }
         if billing == "provisioned":
             params["ProvisionedThroughput"] = {
@@ -98,13 +114,43 @@ class Tables:
             f"{k['AttributeName']} ({k['KeyType']})" for k in table.get("KeySchema", [])
         )
         billing = table.get("BillingModeSummary", {}).get("BillingMode", "PROVISIONED")
+        stream = table.get("StreamSpecification") or {}
+        # LatestStreamArn outlives a stream turned off (its records stay readable for a day).
+        enabled = bool(stream.get("StreamEnabled"))
         return TableInfo(
             name=table["TableName"],
             status=table["TableStatus"],
             item_count=int(table.get("ItemCount", 0)),
             key_schema=keys,
             billing="on-demand" if billing == "PAY_PER_REQUEST" else "provisioned",
+            stream_view=stream.get("StreamViewType") if enabled else None,
+            stream_arn=table.get("LatestStreamArn") if enabled else None,
         )
+
+    def stream_on(self, *, timeout: float = 120.0) -> tuple[StreamOutcome, TableInfo]:
+        """Turn the stream on with both images; a stream of another view type is replaced."""
+        info = self.describe()
+        if info.stream_view == STREAM_VIEW:
+            return "already-on", info
+        outcome: StreamOutcome = "turned-on"
+        if info.stream_view is not None:
+            # DynamoDB cannot change the view type of an enabled stream: off, then on again,
+            # which starts a new stream (the old one stays readable for 24 hours).
+            self._update_stream({"StreamEnabled": False}, timeout)
+            outcome = "replaced"
+        self._update_stream(STREAM_ON, timeout)
+        return outcome, self.wait_until_active(timeout)
+
+    def stream_off(self, *, timeout: float = 120.0) -> tuple[StreamOutcome, TableInfo]:
+        info = self.describe()
+        if info.stream_view is None:
+            return "already-off", info
+        self._update_stream({"StreamEnabled": False}, timeout)
+        return "turned-off", self.wait_until_active(timeout)
+
+    def _update_stream(self, spec: dict[str, Any], timeout: float) -> None:
+        self.wait_until_active(timeout)  # UpdateTable is refused while the table is UPDATING
+        self.db.call("update_table", TableName=self.db.table, StreamSpecification=spec)
 
     def describe_or_none(self) -> TableInfo | None:
         try:

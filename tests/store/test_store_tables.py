@@ -28,15 +28,19 @@ def fresh(client: DynamoDBClient) -> Iterator[Tables]:
     tables.delete()
 
 
-def test_describe_shows_an_active_table_and_its_key_schema(
+def test_describe_shows_an_active_table_its_key_schema_and_its_stream(
     client: DynamoDBClient, table: str
 ) -> None:
+    arn = client.describe_table(TableName=table)["Table"]["LatestStreamArn"]
+
     assert tables_for(client, table).describe() == TableInfo(
         name=table,
         status="ACTIVE",
         item_count=0,
         key_schema="device_id (HASH), datacount (RANGE)",
         billing="on-demand",
+        stream_view="NEW_AND_OLD_IMAGES",
+        stream_arn=arn,
     )
 
 

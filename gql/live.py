@@ -1,0 +1,317 @@
+"""The fan-out of live changes to subscribers: plain asyncio, knows neither boto3 nor strawberry.
+
+One `Hub` per process. Changes reach it two ways:
+
+- from a `ChangeSource` (the table's stream, gql/store/stream.py): one reader task polls it
+  while at least one subscription is open, whatever their number, and closes it when the
+  last one leaves. The source's blocking calls run on one dedicated thread, so open, poll
+  and close never overlap and always run in the order they were asked for.
+- through `publish`, from any thread (the embedded backend's store publishes its own writes).
+
+Each subscription has a bounded buffer. One that falls `buffer` changes behind is ended with
+SLOW_CONSUMER and its buffer dropped: nothing is thinned silently, and memory stays bounded.
+A gap the reader cannot bridge, or a source unreachable for longer than `max_outage_seconds`,
+ends every subscription with STREAM_GAP; clients then re-read with queries and subscribe again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections import deque
+from collections.abc import AsyncIterator, Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Protocol
+
+from gql.conditions import holds
+from gql.errors import LiveError, SlowConsumerError, StoreError, StreamGapError
+from gql.models import Change, ChangeKind, Condition
+
+log = logging.getLogger("gql.live")
+
+
+class ChangeSource(Protocol):
+    def open(self) -> None: ...
+    def poll(self) -> list[Change]: ...
+    def close(self) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Interest:
+    """What one subscription wants: None means any device, any kind, no filter."""
+
+    device_id: str | None = None
+    kinds: frozenset[ChangeKind] | None = None
+    condition: Condition | None = None
+
+    def matches(self, change: Change) -> bool:
+        if self.device_id is not None and change.key.device_id != self.device_id:
+            return False
+        if self.kinds is not None and change.kind not in self.kinds:
+            return False
+        if self.condition is None:
+            return True
+        # The reading after the change; for REMOVE, the one that was removed.
+        image = change.old if change.kind is ChangeKind.REMOVE else change.new
+        return image is not None and holds(self.condition, image)
+
+
+class Subscriber:
+    """One subscription's buffer, read with `async for`; ends normally or with a LiveError."""
+
+    def __init__(self, interest: Interest, capacity: int) -> None:
+        self.interest = interest
+        self.capacity = capacity
+        self._changes: deque[Change] = deque()
+        self._wake = asyncio.Event()
+        self._ended = False
+        self._error: LiveError | None = None
+
+    @property
+    def ended(self) -> bool:
+        return self._ended
+
+    @property
+    def pending(self) -> int:
+        return len(self._changes)
+
+    def offer(self, change: Change) -> None:
+        if self._ended or not self.interest.matches(change):
+            return
+        if len(self._changes) >= self.capacity:
+            self._changes.clear()
+            self.end(
+                SlowConsumerError(
+                    f"the subscription fell more than {self.capacity} changes behind and was "
+                    "ended; re-read with queries and subscribe again"
+                )
+            )
+            return
+        self._changes.append(change)
+        self._wake.set()
+
+    def end(self, error: LiveError | None = None) -> None:
+        """No more changes: those buffered are still delivered, then the error if any."""
+        if not self._ended:
+            self._ended, self._error = True, error
+            self._wake.set()
+
+    def __aiter__(self) -> Subscriber:
+        return self
+
+    async def __anext__(self) -> Change:
+        while True:
+            if self._changes:
+                return self._changes.popleft()
+            if self._ended:
+                if self._error is not None:
+                    raise self._error
+                raise StopAsyncIteration
+            self._wake.clear()
+            await self._wake.wait()
+
+
+class Hub:
+    def __init__(
+        self,
+        source: ChangeSource | None = None,
+        *,
+        poll_seconds: float = 0.5,
+        max_outage_seconds: float = 30.0,
+        buffer: int = 1000,
+        backoff_seconds: tuple[float, float] = (0.2, 5.0),
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.poll_seconds = poll_seconds
+        self.max_outage_seconds = max_outage_seconds
+        self.buffer = buffer
+        self._backoff = backoff_seconds
+        self._clock = clock
+        self._source: ChangeSource | None = None
+        self._thread: ThreadPoolExecutor | None = None
+        self._subscribers: set[Subscriber] = set()  # those changes are dispatched to
+        self._open: set[Subscriber] = set()  # those whose subscription is still running
+        self._reader: asyncio.Task[None] | None = None
+        self._starting = asyncio.Lock()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._closed = False
+        if source is not None:
+            self.attach(source)
+
+    def attach(self, source: ChangeSource) -> None:
+        """Read changes from `source` (set before the first subscription)."""
+        self._source = source
+        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="live-reader")
+
+    @property
+    def subscriptions(self) -> int:
+        return len(self._open)
+
+    @property
+    def reading(self) -> bool:
+        """Whether the reader task runs."""
+        return self._reader is not None and not self._reader.done()
+
+    @contextlib.asynccontextmanager
+    async def subscribe(self, interest: Interest) -> AsyncIterator[Subscriber]:
+        """A subscription for the block: changes made from now on that match `interest`.
+
+        With a source, the first subscription opens it (StreamDisabledError and StoreErrors
+        are raised here, at once) and starts the reader.
+        """
+        subscriber = Subscriber(interest, self.buffer)
+        await self._join(subscriber)
+        try:
+            yield subscriber
+        finally:
+            self._leave(subscriber)
+
+    def publish(self, change: Change) -> None:
+        """Deliver a change to the subscribers; safe from any thread, order kept."""
+        loop = self._loop
+        if loop is None:  # nobody has subscribed yet
+            return
+        with contextlib.suppress(RuntimeError):  # the loop has closed: nobody to tell
+            loop.call_soon_threadsafe(self._dispatch, [change])
+
+    async def shutdown(self, timeout: float = 5.0) -> None:
+        """Complete every subscription normally, stop the reader, and close the source."""
+        self._closed = True
+        self._end_all(None)
+        reader = self._reader
+        self._stop_reader()
+        if reader is not None:
+            with contextlib.suppress(asyncio.CancelledError):
+                await reader
+        deadline = time.monotonic() + timeout
+        while self._open and time.monotonic() < deadline:
+            await asyncio.sleep(0.01)
+        if self._thread is not None:
+            # Wait (within the timeout) for the source's close(), queued behind any poll.
+            drained = asyncio.wrap_future(self._thread.submit(lambda: None))
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(drained, max(deadline - time.monotonic(), 0.1))
+            self._thread.shutdown(wait=False)
+
+    # -- subscribers ------------------------------------------------------------------------
+
+    async def _join(self, subscriber: Subscriber) -> None:
+        self._loop = asyncio.get_running_loop()
+        if self._closed:
+            subscriber.end()
+            return
+        if self._source is None:
+            self._add(subscriber)
+            return
+        async with self._starting:
+            if self._reader is None:
+                await self._open_source()
+                self._add(subscriber)
+                self._reader = asyncio.create_task(self._read(), name="live-reader")
+            else:
+                self._add(subscriber)
+
+    def _add(self, subscriber: Subscriber) -> None:
+        self._subscribers.add(subscriber)
+        self._open.add(subscriber)
+
+    def _leave(self, subscriber: Subscriber) -> None:
+        self._subscribers.discard(subscriber)
+        self._open.discard(subscriber)
+        if not self._subscribers:
+            self._stop_reader()
+
+    def _stop_reader(self) -> None:
+        if self._reader is None:
+            return
+        self._reader.cancel()
+        self._reader = None
+        # Queued now, not when the cancelled task next runs: an open() for the next
+        # subscriber must come after this close() on the source's thread.
+        self._close_source()
+
+    def _close_source(self) -> None:
+        assert self._source is not None
+        assert self._thread is not None
+        with contextlib.suppress(RuntimeError):  # the thread was shut down with the hub
+            self._thread.submit(self._source.close)
+
+    def _dispatch(self, changes: list[Change]) -> None:
+        for change in changes:
+            for subscriber in self._subscribers:
+                subscriber.offer(change)
+        for subscriber in [s for s in self._subscribers if s.ended]:
+            self._subscribers.discard(subscriber)
+
+    def _end_all(self, error: LiveError | None) -> None:
+        for subscriber in self._subscribers:
+            subscriber.end(error)
+        self._subscribers.clear()
+
+    # -- the reader -------------------------------------------------------------------------
+
+    async def _open_source(self) -> None:
+        assert self._source is not None
+        assert self._thread is not None
+        opening = asyncio.get_running_loop().run_in_executor(self._thread, self._source.open)
+        opening.add_done_callback(_retrieve)
+        try:
+            await asyncio.shield(opening)
+        except asyncio.CancelledError:
+            # open() carries on in its thread: close what it opens, as nobody will read it.
+            self._thread.submit(self._source.close)
+            raise
+
+    async def _read(self) -> None:
+        assert self._source is not None
+        assert self._thread is not None
+        loop = asyncio.get_running_loop()
+        failing_since: float | None = None
+        delay = self._backoff[0]
+        try:
+            while self._subscribers:
+                try:
+                    changes = await loop.run_in_executor(self._thread, self._source.poll)
+                except LiveError as exc:
+                    log.warning("live: the stream ended subscriptions: %s", exc.message)
+                    self._end_all(exc)
+                    return
+                except StoreError as exc:
+                    now = self._clock()
+                    failing_since = now if failing_since is None else failing_since
+                    if now - failing_since >= self.max_outage_seconds:
+                        self._end_all(_outage(self.max_outage_seconds, exc))
+                        return
+                    log.warning("live: reading the stream failed (%s); retrying", exc.message)
+                    await asyncio.sleep(delay)
+                    delay = min(delay * 2, self._backoff[1])
+                    continue
+                except Exception:
+                    log.exception("live: the stream reader failed")
+                    self._end_all(StreamGapError("the stream reader failed; changes may be lost"))
+                    return
+                failing_since, delay = None, self._backoff[0]
+                self._dispatch(changes)
+                if not changes:
+                    await asyncio.sleep(self.poll_seconds)
+        finally:
+            if self._reader is asyncio.current_task():  # ended on its own, not stopped
+                self._reader = None
+                self._close_source()
+
+
+def _outage(seconds: float, exc: StoreError) -> StreamGapError:
+    return StreamGapError(
+        f"the table's stream could not be read for {seconds:g} s ({exc.message}); changes "
+        "may have been missed: re-read with queries and subscribe again"
+    )
+
+
+def _retrieve(future: asyncio.Future[None]) -> None:
+    # The outcome of an open() whose subscriber left is not awaited: read it so asyncio does
+    # not report it as never retrieved.
+    if not future.cancelled():
+        future.exception()

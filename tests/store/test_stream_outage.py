@@ -1,0 +1,172 @@
+"""The stream reader while DynamoDB Local is down for a while and then back with its data.
+
+The test starts its own DynamoDB Local (scripts/dynamodb-local, another port, `-dbPath` in a
+temporary directory), so that it can stop it and start it again without touching the one the
+other tests share. The contract: during the outage every poll fails fast with
+BackendUnavailableError; afterwards the changes written once it is back arrive, or the reader
+says STREAM_GAP. Never a hang, never a change lost silently or delivered twice.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import boto3
+import pytest
+from botocore.config import Config
+
+from gql.config import Settings
+from gql.errors import BackendUnavailableError, StreamGapError
+from gql.models import Change, ReadingInfo, ReadingKey
+from gql.store.client import DynamoDB
+from gql.store.readings import ReadingStore
+from gql.store.stream import StreamReader, make_streams_client
+from gql.store.tables import Tables
+from tests.conftest import LOCAL_URL, NO_LOCAL
+from tests.hardening.fakes import unused_port
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+
+SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "dynamodb-local"
+OUTAGE_SECONDS = 10.0
+# Connection refused is immediate; a poll may still make a few calls with short timeouts.
+FAST_FAILURE_SECONDS = 3.0
+
+
+class PersistentDynamoDBLocal:
+    """A DynamoDB Local of this test's own, on disk, that can be stopped and started again."""
+
+    def __init__(self, data: Path, log: Path) -> None:
+        self.data = data
+        self.log = log
+        self.port = unused_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.process: subprocess.Popen[bytes] | None = None
+        self.client: DynamoDBClient = boto3.client(
+            "dynamodb",
+            endpoint_url=self.url,
+            region_name="us-east-1",
+            config=Config(connect_timeout=0.5, read_timeout=2, retries={"total_max_attempts": 1}),
+        )
+
+    def start(self, timeout: float = 60.0) -> float:
+        """Start it and wait until it answers; returns how long that took."""
+        started = time.monotonic()
+        env = {**os.environ, "DYNAMODB_LOCAL_PORT": str(self.port)}
+        with self.log.open("ab") as log:
+            self.process = subprocess.Popen(
+                [str(SCRIPT), "-dbPath", str(self.data)],
+                env=env,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        while time.monotonic() - started < timeout:
+            if self.process.poll() is not None:
+                pytest.fail(f"DynamoDB Local exited early:\n{self.log.read_text()}")
+            try:
+                self.client.list_tables()
+            except Exception:  # not listening yet
+                time.sleep(0.1)
+            else:
+                return time.monotonic() - started
+        pytest.fail(f"DynamoDB Local did not answer within {timeout:g} s:\n{self.log.read_text()}")
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=10)
+        self.process = None
+
+
+@pytest.fixture
+def dynamodb_local(
+    tmp_path: Path, request: pytest.FixtureRequest
+) -> Iterator[PersistentDynamoDBLocal]:
+    if not LOCAL_URL:
+        # Only inside the private network namespace may DynamoDB Local be started.
+        pytest.skip(NO_LOCAL)
+    request.node.user_properties.append(("backend", "dynamodb-local"))
+    data = tmp_path / "data"
+    data.mkdir()
+    server = PersistentDynamoDBLocal(data, tmp_path / "dynamodb-local.log")
+    try:
+        server.start()
+        yield server
+    finally:
+        server.stop()
+        server.client.close()
+
+
+def timed(call: Callable[[], list[Change]]) -> tuple[float, list[Change] | Exception]:
+    started = time.monotonic()
+    try:
+        outcome: list[Change] | Exception = call()
+    except (BackendUnavailableError, StreamGapError) as exc:
+        outcome = exc
+    return time.monotonic() - started, outcome
+
+
+def test_outage_fails_fast_then_resumes_or_reports_a_gap(
+    dynamodb_local: PersistentDynamoDBLocal, record_property: Callable[[str, object], None]
+) -> None:
+    table = f"Outage-{uuid.uuid4().hex[:8]}"
+    Tables(DynamoDB(dynamodb_local.client, table), sleep=lambda _: None).create(wait=True)
+    store = ReadingStore(dynamodb_local.client, table)
+    settings = Settings(
+        endpoint_url=dynamodb_local.url, connect_timeout=0.5, read_timeout=1.0, max_attempts=2
+    )
+    reader = StreamReader(
+        DynamoDB(dynamodb_local.client, table),
+        make_streams_client(settings),
+        rediscover_seconds=0.5,
+    )
+    reader.open()
+    store.put(ReadingKey("dev", 1), ReadingInfo("1612519200"))
+    before = [c.key.datacount for c in reader.poll()]
+
+    dynamodb_local.stop()
+    down_until = time.monotonic() + OUTAGE_SECONDS
+    during: list[tuple[float, list[Change] | Exception]] = []
+    while time.monotonic() < down_until:
+        during.append(timed(reader.poll))
+        time.sleep(0.5)
+    restart_seconds = dynamodb_local.start()
+    store.put(ReadingKey("dev", 2), ReadingInfo("1612519200"))
+
+    after: list[int] = []
+    outcome: list[Change] | Exception = []
+    deadline = time.monotonic() + 20
+    while not after and time.monotonic() < deadline:
+        _, outcome = timed(reader.poll)
+        if isinstance(outcome, Exception):
+            break
+        after += [c.key.datacount for c in outcome]
+        time.sleep(0.05)
+
+    slowest = max(seconds for seconds, _ in during)
+    ending = "resumed" if after else type(outcome).__name__
+    figure = (
+        f"{len(during)} polls during a {OUTAGE_SECONDS:g} s outage, slowest {slowest:.2f} s; "
+        f"restart {restart_seconds:.1f} s; then {ending}"
+    )
+    print(f"figure: {figure}")
+    record_property("figure", figure)
+    assert before == [1]
+    assert all(isinstance(o, BackendUnavailableError) for _, o in during), during
+    assert slowest < FAST_FAILURE_SECONDS
+    if after:
+        assert after == [2]  # the change made once it was back, once, and nothing again
+    else:
+        assert isinstance(outcome, StreamGapError), f"neither the change nor a gap: {outcome!r}"
