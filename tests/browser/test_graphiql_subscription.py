@@ -13,7 +13,7 @@ import json
 import time
 from collections.abc import Iterator
 from typing import Any
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import quote, urlencode, urlsplit
 
 import httpx
 import pytest
@@ -77,7 +77,9 @@ def put(base_url: str, datacount: int) -> None:
 
 def test_graphiql_runs_a_subscription_over_the_pages_own_socket(page: Page, base_url: str) -> None:
     headers = json.dumps({"x-api-key": API_KEY})
-    page.goto(f"{base_url}/graphql?{urlencode({'q': SUBSCRIPTION, 'headers': headers})}")
+    page.goto(
+        f"{base_url}/graphql?{urlencode({'q': SUBSCRIPTION, 'headers': headers}, quote_via=quote)}"
+    )
     page.wait_for_selector(EDITOR)
     assert page.evaluate(VALUE.format(json.dumps(EDITOR))) == SUBSCRIPTION
     page.click(f"{EDITOR}-lines")

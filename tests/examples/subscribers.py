@@ -56,6 +56,7 @@ class Running:
     argv: list[str]
     env: dict[str, str]
     process: subprocess.Popen[str] = field(init=False)
+    reader: threading.Thread = field(init=False)
     lines: queue.Queue[str | None] = field(default_factory=queue.Queue)
     seen: list[str] = field(default_factory=list)
 
@@ -69,7 +70,8 @@ class Running:
             stderr=subprocess.PIPE,
             text=True,
         )
-        threading.Thread(target=self._read, daemon=True).start()
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
 
     def _read(self) -> None:
         assert self.process.stdout is not None
@@ -102,9 +104,14 @@ class Running:
         except subprocess.TimeoutExpired:
             self.process.kill()
             code = self.process.wait(timeout=10)
-        self.wait_for(lambda _: False, timeout=1)  # what it printed before it ended
+        self.reader.join(timeout=5)
+        self.wait_for(lambda _: False, timeout=0.1)  # what it printed before it ended
+        assert self.process.stdout is not None
         assert self.process.stderr is not None
-        return code, self.process.stderr.read()
+        stderr = self.process.stderr.read()
+        self.process.stdout.close()
+        self.process.stderr.close()
+        return code, stderr
 
     def finish(self, timeout: float) -> tuple[int, str]:
         """Wait for it to exit by itself: its exit code and stderr (killed after `timeout`)."""

@@ -7,6 +7,7 @@ PROTOCOL.md), not from the server's code, so it checks the server speaks the pro
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
 import queue
@@ -59,10 +60,11 @@ class Subscriber:
     ) -> None:
         self.url = graphql_url.replace("http", "ws", 1)
         self.messages: queue.Queue[Json | BaseException] = queue.Queue()
-        self.ws: ClientConnection = connect(
-            self.url,
-            subprotocols=[Subprotocol("graphql-transport-ws")],
-            open_timeout=timeout,
+        self.stack = contextlib.ExitStack()
+        self.ws: ClientConnection = self.stack.enter_context(
+            connect(
+                self.url, subprotocols=[Subprotocol("graphql-transport-ws")], open_timeout=timeout
+            )
         )
         self.ws.send(json.dumps({"type": "connection_init", "payload": init_payload or {}}))
         ack = json.loads(self.ws.recv(timeout=timeout))
@@ -122,7 +124,7 @@ class Subscriber:
                 return seen
 
     def close(self) -> None:
-        self.ws.close()
+        self.stack.close()
         self._thread.join(timeout=5)
 
     def __enter__(self) -> Subscriber:
