@@ -47,12 +47,15 @@ class LivePlan:
     subscribers: int  # the "many" of 1 vs many
     writes: int  # paced writes per phase, for the delays and the calls/s window
     interval_s: float  # between paced writes
-    burst: int  # writes as fast as boto3 goes, for events/s
+    sustain_s: float  # writing as fast as 4 boto3 threads go, for events/s
     settle_s: float  # how long to wait for late events
 
 
-FULL = LivePlan(subscribers=100, writes=60, interval_s=0.2, burst=400, settle_s=10)
-QUICK = LivePlan(subscribers=5, writes=8, interval_s=0.2, burst=20, settle_s=5)
+FULL = LivePlan(subscribers=100, writes=60, interval_s=0.2, sustain_s=15, settle_s=10)
+QUICK = LivePlan(subscribers=5, writes=8, interval_s=0.2, sustain_s=3, settle_s=5)
+# Events arrive about a poll interval after their write: the delivery window is the writing
+# window shifted by this much, so that both count the same steady state.
+SHIFT_S = 1.0
 
 
 @dataclass
@@ -137,6 +140,26 @@ async def prime(clients: list[Client], writer: Writer, timeout: float = 30) -> N
     await asyncio.sleep(1)  # late priming events must not count as measured ones
 
 
+async def sustained(clients: list[Client], writer: Writer, plan: LivePlan) -> tuple[float, float]:
+    """Events/s delivered to all clients, and writes/s, while writing flat out."""
+    began = time.monotonic()
+    numbers: list[int] = []
+    while time.monotonic() - began < plan.sustain_s:
+        numbers += await writer.write(8)
+    ended = time.monotonic()
+    await until(clients, numbers, plan.settle_s)
+    window = ended - began - SHIFT_S
+    written = sum(1 for k in numbers if writer.sent[k] < ended - SHIFT_S)
+    wanted = set(numbers)
+    delivered = sum(
+        1
+        for c in clients
+        for k, at in c.received.items()
+        if k in wanted and began + SHIFT_S <= at < ended
+    )
+    return delivered / window, written / window
+
+
 @dataclass
 class Phase:
     subscribers: int
@@ -170,13 +193,7 @@ async def phase(url: str, plan: LivePlan, n: int, writer: Writer, proxy: Countin
             get_records_per_s=calls["GetRecords"] / window,
         )
         if n > 1:
-            began = time.monotonic()
-            burst = await writer.write(plan.burst)
-            result.written_per_s = plan.burst / (time.monotonic() - began)
-            await until(clients, burst, plan.settle_s)
-            last = max((c.received.get(k, 0.0) for c in clients for k in burst), default=began)
-            delivered = sum(1 for c in clients for k in burst if k in c.received)
-            result.events_per_s = delivered / max(last - began, 1e-9)
+            result.events_per_s, result.written_per_s = await sustained(clients, writer, plan)
         errors = [c.error for c in clients if c.error]
         if errors:
             raise RuntimeError(f"{len(errors)} subscriptions ended: {errors[0]}")
@@ -214,10 +231,10 @@ def figures(one: Phase, many: Phase) -> list[Figure]:
             "live_fanout",
             f"events/s to {many.subscribers} subscribers / (subscribers x writes/s)",
             ">=",
-            0.8,
+            0.9,
             ratio=many.events_per_s / expected,
             summary=(
-                f"{many.events_per_s:.0f} events/s delivered; writes {many.written_per_s:.0f}/s"
+                f"{many.events_per_s:.0f} events/s delivered, writing {many.written_per_s:.0f}/s"
             ),
         )
     )
