@@ -140,13 +140,22 @@ async def prime(clients: list[Client], writer: Writer, timeout: float = 30) -> N
     await asyncio.sleep(1)  # late priming events must not count as measured ones
 
 
-async def sustained(clients: list[Client], writer: Writer, plan: LivePlan) -> tuple[float, float]:
-    """Events/s delivered to all clients, and writes/s, while writing flat out."""
-    began = time.monotonic()
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far, from /proc/<pid>/stat."""
+    fields = Path(f"/proc/{pid}/stat").read_text(encoding="ascii").rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def sustained(clients: list[Client], writer: Writer, plan: LivePlan, phase: Phase) -> None:
+    """Events/s delivered to all clients, and writes/s, while writing flat out; and who was
+    busy meanwhile (a figure bound by this process's own CPU would measure the bench)."""
+    began, server_cpu, own_cpu = time.monotonic(), cpu_seconds(phase.pid), time.process_time()
     numbers: list[int] = []
     while time.monotonic() - began < plan.sustain_s:
         numbers += await writer.write(8)
     ended = time.monotonic()
+    phase.server_cpu = (cpu_seconds(phase.pid) - server_cpu) / (ended - began)
+    phase.bench_cpu = (time.process_time() - own_cpu) / (ended - began)
     await until(clients, numbers, plan.settle_s)
     window = ended - began - SHIFT_S
     written = sum(1 for k in numbers if writer.sent[k] < ended - SHIFT_S)
@@ -157,7 +166,7 @@ async def sustained(clients: list[Client], writer: Writer, plan: LivePlan) -> tu
         for k, at in c.received.items()
         if k in wanted and began + SHIFT_S <= at < ended
     )
-    return delivered / window, written / window
+    phase.events_per_s, phase.written_per_s = delivered / window, written / window
 
 
 @dataclass
@@ -167,11 +176,17 @@ class Phase:
     missing: int
     calls_per_s: float
     get_records_per_s: float
+    pid: int = 0  # the server's
     events_per_s: float | None = None
     written_per_s: float | None = None
+    server_cpu: float = 0.0  # CPU seconds per second while writing flat out
+    bench_cpu: float = 0.0
 
 
-async def phase(url: str, plan: LivePlan, n: int, writer: Writer, proxy: CountingProxy) -> Phase:
+async def phase(
+    server: Server, plan: LivePlan, n: int, writer: Writer, proxy: CountingProxy
+) -> Phase:
+    url = f"ws://127.0.0.1:{server.port}/graphql"
     clients = list(await asyncio.gather(*(open_client(url) for _ in range(n))))
     tasks = [asyncio.create_task(c.run()) for c in clients]
     try:
@@ -191,9 +206,10 @@ async def phase(url: str, plan: LivePlan, n: int, writer: Writer, proxy: Countin
             missing=n * len(paced) - len(delays),
             calls_per_s=sum(calls.values()) / window,
             get_records_per_s=calls["GetRecords"] / window,
+            pid=server.pid,
         )
         if n > 1:
-            result.events_per_s, result.written_per_s = await sustained(clients, writer, plan)
+            await sustained(clients, writer, plan, result)
         errors = [c.error for c in clients if c.error]
         if errors:
             raise RuntimeError(f"{len(errors)} subscriptions ended: {errors[0]}")
@@ -234,7 +250,8 @@ def figures(one: Phase, many: Phase) -> list[Figure]:
             0.9,
             ratio=many.events_per_s / expected,
             summary=(
-                f"{many.events_per_s:.0f} events/s delivered, writing {many.written_per_s:.0f}/s"
+                f"{many.events_per_s:.0f} events/s delivered, writing {many.written_per_s:.0f}/s;"
+                f" CPU: server {many.server_cpu:.0%}, bench {many.bench_cpu:.0%} of a core"
             ),
         )
     )
@@ -276,15 +293,25 @@ def run(plan: LivePlan, endpoint: str, output: Path) -> int:
         say(f"gql table create --wait ({name}); streams calls counted through {proxy.url}")
         stack.gql("table", "create", "--wait", table=name)
         server = serve(stack, name, proxy.url)
-        url = f"ws://127.0.0.1:{server.port}/graphql"
         writer = Writer(stack, name)
         say("1 subscriber")
-        one = asyncio.run(phase(url, plan, 1, writer, proxy))
+        one = asyncio.run(phase(server, plan, 1, writer, proxy))
         say(f"{plan.subscribers} subscribers")
-        many = asyncio.run(phase(url, plan, plan.subscribers, writer, proxy))
+        many = asyncio.run(phase(server, plan, plan.subscribers, writer, proxy))
         writer.pool.shutdown()
     result = figures(one, many)
-    meta = {"bench": "devices-graphql live", "plan": vars(plan), "endpoint": endpoint}
+    load = os.getloadavg()
+    cpus = os.cpu_count() or 1
+    if load[0] > cpus:  # the figures then measure the other processes as much as this one
+        for figure in result:
+            figure.warnings.append(f"load average {load[0]:.1f} on {cpus} CPUs during the run")
+            break
+    meta = {
+        "bench": "devices-graphql live",
+        "plan": vars(plan),
+        "endpoint": endpoint,
+        "machine": {"cpus": cpus, "load_average": list(load)},
+    }
     write_json(output, result, meta)
     print(table(result))
     print(f"\nfigures written to {output}")
