@@ -7,7 +7,7 @@ calls, so they reach the server only through the table's stream. The server's Dy
 endpoint is a counting proxy (bench/counting_proxy.py): its calls are counted on the wire.
 
 Figures, each with its goal: the delay from a write to its event, p50 and p99, with 1 and with
-N subscribers (100; 5 in --quick); the events/s delivered to N subscribers during a burst of
+N subscribers (100; 5 in --quick); the events/s delivered to N subscribers during a spell of
 writes, against N times the write rate; and the reader's Streams calls per second with N
 subscribers against 1 (one reader per process, whatever the subscribers: a ratio near 1).
 Figures are never asserted; the exit status is 0 when every figure was measured.
@@ -17,29 +17,17 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import itertools
-import json
 import os
 import sys
 import time
-from collections.abc import Iterable
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
-from websockets.asyncio.client import ClientConnection, connect
-from websockets.typing import Subprotocol
 
 from bench.counting_proxy import CountingProxy
+from bench.live_ends import Client, Writer, open_client, percentile, prime, until
 from bench.measure import say
 from bench.report import Figure, table, write_json
 from bench.stack import GQL, REPO, Server, Stack, free_port
-
-DEVICE = "bench-live"
-SUBSCRIPTION = (
-    "subscription($d: ID) { readingChanges(deviceId: $d) { kind datacount } }"  # small events
-)
 
 
 @dataclass(frozen=True)
@@ -53,91 +41,6 @@ class LivePlan:
 
 FULL = LivePlan(subscribers=100, writes=60, interval_s=0.2, sustain_s=15, settle_s=10)
 QUICK = LivePlan(subscribers=5, writes=8, interval_s=0.2, sustain_s=3, settle_s=5)
-# Events arrive about a poll interval after their write: the delivery window is the writing
-# window shifted by this much, so that both count the same steady state.
-SHIFT_S = 1.0
-
-
-@dataclass
-class Client:
-    ws: ClientConnection
-    received: dict[int, float] = field(default_factory=dict)  # datacount -> monotonic time
-    error: str | None = None
-
-    async def run(self) -> None:
-        async for raw in self.ws:
-            message = json.loads(raw)
-            if message["type"] == "next" and not message["payload"].get("errors"):
-                change = message["payload"]["data"]["readingChanges"]
-                self.received.setdefault(change["datacount"], time.monotonic())
-            elif message["type"] == "ping":
-                await self.ws.send(json.dumps({"type": "pong"}))
-            elif message["type"] in ("next", "error", "complete"):
-                self.error = json.dumps(message)[:300]
-                return
-
-
-async def open_client(url: str) -> Client:
-    ws = await connect(url, subprotocols=[Subprotocol("graphql-transport-ws")], max_queue=None)
-    await ws.send(json.dumps({"type": "connection_init", "payload": {}}))
-    ack = json.loads(await asyncio.wait_for(ws.recv(), timeout=10))
-    if ack["type"] != "connection_ack":
-        raise RuntimeError(f"expected connection_ack, got {ack}")
-    payload = {"query": SUBSCRIPTION, "variables": {"d": DEVICE}}
-    await ws.send(json.dumps({"type": "subscribe", "id": "1", "payload": payload}))
-    return Client(ws)
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))]
-
-
-class Writer:
-    """boto3 put_item calls on a few threads; remembers when each write was sent."""
-
-    def __init__(self, stack: Stack, table: str) -> None:
-        self.stack, self.table = stack, table
-        self.sent: dict[int, float] = {}
-        self.numbers = itertools.count(1)
-        self.pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="writer")
-
-    def put(self, n: int) -> None:
-        info = {"info_timestamp": {"S": str(1612519200 + n)}, "temperature1": {"N": "21.5"}}
-        item: dict[str, Any] = {
-            "device_id": {"S": DEVICE},
-            "datacount": {"N": str(n)},
-            "info": {"M": info},
-        }
-        self.sent[n] = time.monotonic()
-        self.stack.client.put_item(TableName=self.table, Item=item)
-
-    async def write(self, count: int = 1) -> list[int]:
-        numbers = [next(self.numbers) for _ in range(count)]
-        loop = asyncio.get_running_loop()
-        await asyncio.gather(*(loop.run_in_executor(self.pool, self.put, n) for n in numbers))
-        return numbers
-
-
-async def until(clients: Iterable[Client], numbers: list[int], timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    waiting = list(clients)
-    while waiting and time.monotonic() < deadline:
-        waiting = [
-            c for c in waiting if c.error is None and not all(n in c.received for n in numbers)
-        ]
-        await asyncio.sleep(0.02)
-
-
-async def prime(clients: list[Client], writer: Writer, timeout: float = 30) -> None:
-    """Write until every client has received a write: the stream is then being read."""
-    deadline = time.monotonic() + timeout
-    while not all(c.received for c in clients):
-        if time.monotonic() > deadline:
-            raise RuntimeError(f"no change reached every subscriber within {timeout:g} s")
-        await writer.write()
-        await asyncio.sleep(0.5)
-    await asyncio.sleep(1)  # late priming events must not count as measured ones
 
 
 def cpu_seconds(pid: int) -> float:
@@ -154,19 +57,18 @@ async def sustained(clients: list[Client], writer: Writer, plan: LivePlan, phase
     while time.monotonic() - began < plan.sustain_s:
         numbers += await writer.write(8)
     ended = time.monotonic()
-    phase.server_cpu = (cpu_seconds(phase.pid) - server_cpu) / (ended - began)
-    phase.bench_cpu = (time.process_time() - own_cpu) / (ended - began)
     await until(clients, numbers, plan.settle_s)
-    window = ended - began - SHIFT_S
-    written = sum(1 for k in numbers if writer.sent[k] < ended - SHIFT_S)
+    spent = time.monotonic() - began
+    phase.server_cpu = (cpu_seconds(phase.pid) - server_cpu) / spent
+    phase.bench_cpu = (time.process_time() - own_cpu) / spent
+    # Delivered over the time from the first write to the last event: when the server keeps
+    # up, that is the writing time plus one delay, and the ratio to the write rate is near 1.
     wanted = set(numbers)
-    delivered = sum(
-        1
-        for c in clients
-        for k, at in c.received.items()
-        if k in wanted and began + SHIFT_S <= at < ended
-    )
-    phase.events_per_s, phase.written_per_s = delivered / window, written / window
+    arrivals = [at for c in clients for k, at in c.received.items() if k in wanted]
+    last = max(arrivals, default=ended)
+    phase.events_per_s = len(arrivals) / (last - began)
+    phase.sustained_events = (len(arrivals), len(numbers) * len(clients))
+    phase.written_per_s = len(numbers) / (ended - began)
 
 
 @dataclass
@@ -179,6 +81,7 @@ class Phase:
     pid: int = 0  # the server's
     events_per_s: float | None = None
     written_per_s: float | None = None
+    sustained_events: tuple[int, int] = (0, 0)  # delivered, written x subscribers
     server_cpu: float = 0.0  # CPU seconds per second while writing flat out
     bench_cpu: float = 0.0
 
@@ -220,7 +123,7 @@ async def phase(
         await asyncio.gather(*(c.ws.close() for c in clients), return_exceptions=True)
 
 
-def figures(one: Phase, many: Phase) -> list[Figure]:
+def figures(plan: LivePlan, one: Phase, many: Phase) -> list[Figure]:
     found = []
     for p in (one, many):
         if not p.delays:
@@ -251,6 +154,8 @@ def figures(one: Phase, many: Phase) -> list[Figure]:
             ratio=many.events_per_s / expected,
             summary=(
                 f"{many.events_per_s:.0f} events/s delivered, writing {many.written_per_s:.0f}/s;"
+                f" {many.sustained_events[0]} of {many.sustained_events[1]} events within"
+                f" {plan.settle_s:g} s of the last write;"
                 f" CPU: server {many.server_cpu:.0%}, bench {many.bench_cpu:.0%} of a core"
             ),
         )
@@ -299,7 +204,7 @@ def run(plan: LivePlan, endpoint: str, output: Path) -> int:
         say(f"{plan.subscribers} subscribers")
         many = asyncio.run(phase(server, plan, plan.subscribers, writer, proxy))
         writer.pool.shutdown()
-    result = figures(one, many)
+    result = figures(plan, one, many)
     load = os.getloadavg()
     cpus = os.cpu_count() or 1
     if load[0] > cpus:  # the figures then measure the other processes as much as this one
