@@ -26,12 +26,12 @@ from gql.errors import GqlError
 from gql.graphiql import ASSETS_PATH, GraphiQLPage, assets
 from gql.http import ApiKeyMiddleware, BodyLimitMiddleware
 from gql.live import ChangeSource, Hub
-from gql.models import Change
 from gql.schema import Context, Cursors, Services, build_schema
 from gql.sockets import SocketLimit
-from gql.store.client import make_client
+from gql.store.client import DynamoDB, make_client
 from gql.store.embedded import Embedded, start_embedded
 from gql.store.readings import ReadingStore
+from gql.store.stream import StreamReader, make_streams_client
 from gql.view import GraphQLView
 
 if TYPE_CHECKING:
@@ -50,18 +50,16 @@ class Backend:
     embedded: Embedded | None = None
 
     @classmethod
-    def from_settings(cls, settings: Settings, hub: Hub | None = None) -> Backend:
-        """The store; live changes come from the table's stream, or (embedded) from the store."""
+    def from_settings(cls, settings: Settings, hub: Hub) -> Backend:
+        """The store, and the hub fed: from the table's stream, or (embedded) by the store."""
         if settings.backend == "embedded":
             # The store publishes its own writes from its threads: publish is thread-safe.
-            embedded = start_embedded(settings, on_change=hub.publish if hub else _ignore)
+            embedded = start_embedded(settings, on_change=hub.publish)
             store = embedded.store(settings.table, read_budget=settings.read_budget)
             store.batch_put(parse_readings(sample_readings(), source="sample data"))
             return cls(store, embedded)
         client = make_client(settings)
-        source = stream_source(settings, client)
-        if hub is not None and source is not None:
-            hub.attach(source)
+        hub.attach(stream_source(settings, client))
         return cls(ReadingStore(client, settings.table, read_budget=settings.read_budget))
 
     def close(self) -> None:
@@ -69,14 +67,9 @@ class Backend:
             self.embedded.close()
 
 
-def _ignore(change: Change) -> None:
-    pass
-
-
-def stream_source(settings: Settings, client: DynamoDBClient) -> ChangeSource | None:
-    """The table's DynamoDB stream, read by gql/store/stream.py (branch stream, not merged yet:
-    until then the aws backend delivers no live changes)."""
-    return None
+def stream_source(settings: Settings, client: DynamoDBClient) -> ChangeSource:
+    """The table's DynamoDB stream (NEW_AND_OLD_IMAGES), whoever wrote to the table."""
+    return StreamReader(DynamoDB(client, settings.table), make_streams_client(settings))
 
 
 def hub_for(settings: Settings) -> Hub:

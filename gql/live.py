@@ -20,15 +20,15 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections import deque
 from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from typing import Protocol
 
-from gql.conditions import holds
-from gql.errors import LiveError, SlowConsumerError, StoreError, StreamGapError
-from gql.models import Change, ChangeKind, Condition
+from gql.errors import LiveError, StoreError, StreamGapError
+from gql.models import Change
+from gql.subscriber import Interest, Subscriber
+
+__all__ = ["ChangeSource", "Hub", "Interest", "Subscriber"]
 
 log = logging.getLogger("gql.live")
 
@@ -37,81 +37,6 @@ class ChangeSource(Protocol):
     def open(self) -> None: ...
     def poll(self) -> list[Change]: ...
     def close(self) -> None: ...
-
-
-@dataclass(frozen=True, slots=True)
-class Interest:
-    """What one subscription wants: None means any device, any kind, no filter."""
-
-    device_id: str | None = None
-    kinds: frozenset[ChangeKind] | None = None
-    condition: Condition | None = None
-
-    def matches(self, change: Change) -> bool:
-        if self.device_id is not None and change.key.device_id != self.device_id:
-            return False
-        if self.kinds is not None and change.kind not in self.kinds:
-            return False
-        if self.condition is None:
-            return True
-        # The reading after the change; for REMOVE, the one that was removed.
-        image = change.old if change.kind is ChangeKind.REMOVE else change.new
-        return image is not None and holds(self.condition, image)
-
-
-class Subscriber:
-    """One subscription's buffer, read with `async for`; ends normally or with a LiveError."""
-
-    def __init__(self, interest: Interest, capacity: int) -> None:
-        self.interest = interest
-        self.capacity = capacity
-        self._changes: deque[Change] = deque()
-        self._wake = asyncio.Event()
-        self._ended = False
-        self._error: LiveError | None = None
-
-    @property
-    def ended(self) -> bool:
-        return self._ended
-
-    @property
-    def pending(self) -> int:
-        return len(self._changes)
-
-    def offer(self, change: Change) -> None:
-        if self._ended or not self.interest.matches(change):
-            return
-        if len(self._changes) >= self.capacity:
-            self._changes.clear()
-            self.end(
-                SlowConsumerError(
-                    f"the subscription fell more than {self.capacity} changes behind and was "
-                    "ended; re-read with queries and subscribe again"
-                )
-            )
-            return
-        self._changes.append(change)
-        self._wake.set()
-
-    def end(self, error: LiveError | None = None) -> None:
-        """No more changes: those buffered are still delivered, then the error if any."""
-        if not self._ended:
-            self._ended, self._error = True, error
-            self._wake.set()
-
-    def __aiter__(self) -> Subscriber:
-        return self
-
-    async def __anext__(self) -> Change:
-        while True:
-            if self._changes:
-                return self._changes.popleft()
-            if self._ended:
-                if self._error is not None:
-                    raise self._error
-                raise StopAsyncIteration
-            self._wake.clear()
-            await self._wake.wait()
 
 
 class Hub:
@@ -179,6 +104,8 @@ class Hub:
 
     async def shutdown(self, timeout: float = 5.0) -> None:
         """Complete every subscription normally, stop the reader, and close the source."""
+        if self._closed:
+            return
         self._closed = True
         self._end_all(None)
         reader = self._reader

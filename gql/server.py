@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import socket
+from collections.abc import Awaitable, Callable, Sequence
 
 import uvicorn
 
@@ -37,7 +39,7 @@ def serve(
     print(describe_backend(settings), flush=True)
     print(f"gql: GraphQL at http://{host}:{port}/graphql", flush=True)
     app = create_app(settings)
-    uvicorn.run(
+    config = uvicorn.Config(
         app,
         host=host,
         port=port,
@@ -46,5 +48,27 @@ def serve(
         proxy_headers=False,
         server_header=False,
         timeout_graceful_shutdown=5,
+        # A WebSocket message is a GraphQL request too: the same limit as an HTTP body.
+        ws_max_size=settings.max_body_bytes,
     )
+    LiveServer(config, before_shutdown=[app.state.hub.shutdown]).run()
     return 0
+
+
+class LiveServer(uvicorn.Server):
+    """uvicorn, completing live subscriptions before it closes connections.
+
+    uvicorn's shutdown closes every WebSocket with 1012 at once; the hooks (the hub's
+    shutdown) run first, so subscribers get their `complete` and then a clean close.
+    """
+
+    def __init__(
+        self, config: uvicorn.Config, *, before_shutdown: Sequence[Callable[[], Awaitable[None]]]
+    ) -> None:
+        super().__init__(config)
+        self.before_shutdown = list(before_shutdown)
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        for hook in self.before_shutdown:
+            await hook()
+        await super().shutdown(sockets)

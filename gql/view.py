@@ -56,6 +56,7 @@ class GraphQLView(GraphQL[Context, None]):
     websocket_adapter_class = TextFrames
     graphql_transport_ws_handler_class = TransportWSHandler
     graphql_ws_handler_class = LegacyWSHandler
+    # Set per app from the settings (gql/app.py).
     api_keys: frozenset[str] = frozenset()
     ping_seconds = 15.0
     sockets = SocketLimit(1000)

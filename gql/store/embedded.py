@@ -12,16 +12,18 @@ calls, so every write publishes, whichever store method made it.
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from moto import mock_aws
 
 from gql.models import Change, ChangeKind, ReadingKey
-from gql.store.client import DynamoDB, make_client
+from gql.store.client import Budget, DynamoDB, _current, make_client, within
 from gql.store.codec import from_item, key_from_item, key_to_item
 from gql.store.readings import ReadingStore
 from gql.store.tables import Tables
@@ -63,16 +65,20 @@ class PublishingDynamoDB(DynamoDB):
             before = {key: self._item(key) for key in keys}
             response = super().call(operation, **params)  # a failed write publishes nothing
             changed_at = self._clock()
+            # The write is made: reading what it left must not fail on the request's time
+            # budget, or a change that happened would go unpublished.
+            with _unbounded():
+                after = {key: self._item(key) for key in keys}
             for key in keys:
-                change = _change(key, before[key], self._item(key), changed_at)
+                change = _change(key, before[key], after[key], changed_at)
                 if change is not None:
                     # Still under the lock: changes are published in the order of the writes.
                     self.on_change(change)
             return response
 
     def _item(self, key: ReadingKey) -> dict[str, Any] | None:
-        response = self.client.get_item(
-            TableName=self.table, Key=key_to_item(key), ConsistentRead=True
+        response = super().call(
+            "get_item", TableName=self.table, Key=key_to_item(key), ConsistentRead=True
         )
         item: dict[str, Any] | None = response.get("Item")
         return item
@@ -92,6 +98,18 @@ class PublishingDynamoDB(DynamoDB):
                 )
         elif params.get("TableName") == self.table:
             yield from _keys_of([params])
+
+
+@contextmanager
+def _unbounded() -> Iterator[None]:
+    """Calls of this thread without a deadline, then the caller's budget back (`within` would
+    leave none: _current is client.py's record of this thread's budget)."""
+    saved: Budget | None = getattr(_current, "budget", None)
+    try:
+        with within(Budget(math.inf)):
+            yield
+    finally:
+        _current.budget = saved
 
 
 def _keys_of(requests: Iterable[dict[str, Any] | None]) -> Iterator[ReadingKey]:

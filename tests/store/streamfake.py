@@ -16,7 +16,9 @@ from typing import TYPE_CHECKING, Any, cast
 
 from botocore.exceptions import ClientError
 
+from gql.models import Change
 from gql.store.client import DynamoDB
+from gql.store.stream import StreamReader
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -25,6 +27,8 @@ if TYPE_CHECKING:
 TABLE = "Devices"
 ARN = "arn:aws:dynamodb:us-east-1:000000000000:table/Devices/stream/2026-12-01T00:00:00.000"
 WHEN = datetime(2026, 12, 1, 14, 30, 15, tzinfo=UTC)
+
+Seen = list[tuple[str, int]]
 
 
 def client_error(code: str, operation: str, message: str = "") -> ClientError:
@@ -196,3 +200,33 @@ class FakeTables:
 
     def as_db(self) -> DynamoDB:
         return DynamoDB(cast("DynamoDBClient", self), TABLE)
+
+
+# -- reading through the fakes ------------------------------------------------------------
+
+
+def reader(tables: FakeTables, streams: FakeStreams, *, rediscover: float = 3600) -> StreamReader:
+    opened = StreamReader(
+        tables.as_db(), streams.as_client(), sleep=lambda _: None, rediscover_seconds=rediscover
+    )
+    opened.open()
+    return opened
+
+
+def keys(changes: list[Change]) -> Seen:
+    return [(c.key.device_id, c.key.datacount) for c in changes]
+
+
+def drain(source: StreamReader, polls: int = 10) -> Seen:
+    seen: Seen = []
+    for _ in range(polls):
+        seen += keys(source.poll())
+    return seen
+
+
+def iterator_requests(streams: FakeStreams) -> list[tuple[str, str | None]]:
+    return [
+        (p["ShardIteratorType"], p.get("SequenceNumber"))
+        for op, p in streams.calls
+        if op == "get_shard_iterator"
+    ]

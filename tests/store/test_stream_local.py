@@ -195,3 +195,25 @@ def test_a_stream_turned_off_and_on_again_is_a_gap(local: DynamoDBClient, table:
     assert delivered == []
     assert isinstance(error, StreamGapError)
     assert "replaced" in str(error)
+
+
+def test_table_stream_off_and_on_round_trip(local: DynamoDBClient, table: str) -> None:
+    tables = Tables(DynamoDB(local, table), sleep=lambda _: None)
+    first_arn = tables.describe().stream_arn
+
+    off, off_info = tables.stream_off()
+    again_off, _ = tables.stream_off()
+    on, on_info = tables.stream_on()
+    again_on, again_info = tables.stream_on()
+
+    assert (off, again_off, on, again_on) == (
+        "turned-off",
+        "already-off",
+        "turned-on",
+        "already-on",
+    )
+    assert (off_info.stream_view, off_info.stream_arn) == (None, None)
+    assert on_info.stream_view == "NEW_AND_OLD_IMAGES"
+    assert on_info.stream_arn == local.describe_table(TableName=table)["Table"]["LatestStreamArn"]
+    assert on_info.stream_arn != first_arn
+    assert again_info == on_info

@@ -53,7 +53,8 @@ class PersistentDynamoDBLocal:
             "dynamodb",
             endpoint_url=self.url,
             region_name="us-east-1",
-            config=Config(connect_timeout=0.5, read_timeout=2, retries={"total_max_attempts": 1}),
+            # Patient: on a loaded machine a freshly started DynamoDB Local answers slowly.
+            config=Config(connect_timeout=1, read_timeout=10, retries={"total_max_attempts": 1}),
         )
 
     def start(self, timeout: float = 60.0) -> float:
@@ -118,6 +119,23 @@ def timed(call: Callable[[], list[Change]]) -> tuple[float, list[Change] | Excep
     return time.monotonic() - started, outcome
 
 
+def poll_until_change(
+    reader: StreamReader, timeout: float = 20.0
+) -> tuple[list[int], list[Change] | Exception]:
+    """The datacounts of the first changes to come, or [] and what ended the wait: a gap, or
+    the last transient error (a backend just started may not answer at once)."""
+    outcome: list[Change] | Exception = []
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        _, outcome = timed(reader.poll)
+        if isinstance(outcome, StreamGapError):
+            break
+        if isinstance(outcome, list) and outcome:
+            return [c.key.datacount for c in outcome], outcome
+        time.sleep(0.05)
+    return [], outcome
+
+
 def test_outage_fails_fast_then_resumes_or_reports_a_gap(
     dynamodb_local: PersistentDynamoDBLocal, record_property: Callable[[str, object], None]
 ) -> None:
@@ -125,7 +143,7 @@ def test_outage_fails_fast_then_resumes_or_reports_a_gap(
     Tables(DynamoDB(dynamodb_local.client, table), sleep=lambda _: None).create(wait=True)
     store = ReadingStore(dynamodb_local.client, table)
     settings = Settings(
-        endpoint_url=dynamodb_local.url, connect_timeout=0.5, read_timeout=1.0, max_attempts=2
+        endpoint_url=dynamodb_local.url, connect_timeout=0.5, read_timeout=2.0, max_attempts=2
     )
     reader = StreamReader(
         DynamoDB(dynamodb_local.client, table),
@@ -134,7 +152,7 @@ def test_outage_fails_fast_then_resumes_or_reports_a_gap(
     )
     reader.open()
     store.put(ReadingKey("dev", 1), ReadingInfo("1612519200"))
-    before = [c.key.datacount for c in reader.poll()]
+    before, _ = poll_until_change(reader)
 
     dynamodb_local.stop()
     down_until = time.monotonic() + OUTAGE_SECONDS
@@ -145,15 +163,7 @@ def test_outage_fails_fast_then_resumes_or_reports_a_gap(
     restart_seconds = dynamodb_local.start()
     store.put(ReadingKey("dev", 2), ReadingInfo("1612519200"))
 
-    after: list[int] = []
-    outcome: list[Change] | Exception = []
-    deadline = time.monotonic() + 20
-    while not after and time.monotonic() < deadline:
-        _, outcome = timed(reader.poll)
-        if isinstance(outcome, Exception):
-            break
-        after += [c.key.datacount for c in outcome]
-        time.sleep(0.05)
+    after, outcome = poll_until_change(reader)
 
     slowest = max(seconds for seconds, _ in during)
     ending = "resumed" if after else type(outcome).__name__

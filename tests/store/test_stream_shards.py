@@ -1,5 +1,6 @@
 """The stream reader on a hand-written DynamoDB Streams: shard splits, lapsed iterators,
-throttling, trimmed data and network faults, none of which DynamoDB Local makes on demand."""
+throttling and network faults, none of which DynamoDB Local makes on demand. (Gaps and
+refused streams: test_stream_gaps.py.)"""
 
 from __future__ import annotations
 
@@ -8,15 +9,18 @@ from botocore.exceptions import EndpointConnectionError, ReadTimeoutError
 
 from gql.errors import (
     BackendUnavailableError,
-    StreamDisabledError,
     StreamGapError,
     ThrottledError,
 )
-from gql.models import Change
-from gql.store.stream import StreamReader
-from tests.store.streamfake import FakeStreams, FakeTables, client_error
-
-Seen = list[tuple[str, int]]
+from tests.store.streamfake import (
+    FakeStreams,
+    FakeTables,
+    client_error,
+    drain,
+    iterator_requests,
+    keys,
+    reader,
+)
 
 
 @pytest.fixture
@@ -29,33 +33,6 @@ def streams() -> FakeStreams:
 @pytest.fixture
 def tables() -> FakeTables:
     return FakeTables()
-
-
-def reader(tables: FakeTables, streams: FakeStreams, *, rediscover: float = 3600) -> StreamReader:
-    opened = StreamReader(
-        tables.as_db(), streams.as_client(), sleep=lambda _: None, rediscover_seconds=rediscover
-    )
-    opened.open()
-    return opened
-
-
-def keys(changes: list[Change]) -> Seen:
-    return [(c.key.device_id, c.key.datacount) for c in changes]
-
-
-def drain(source: StreamReader, polls: int = 10) -> Seen:
-    seen: Seen = []
-    for _ in range(polls):
-        seen += keys(source.poll())
-    return seen
-
-
-def iterator_requests(streams: FakeStreams) -> list[tuple[str, str | None]]:
-    return [
-        (p["ShardIteratorType"], p.get("SequenceNumber"))
-        for op, p in streams.calls
-        if op == "get_shard_iterator"
-    ]
 
 
 # -- where reading starts ------------------------------------------------------------------
@@ -218,8 +195,12 @@ def test_what_was_read_before_a_failure_is_delivered_and_the_rest_follows(
 
 @pytest.mark.parametrize(
     "fault",
-    [EndpointConnectionError(endpoint_url="http://x"), ReadTimeoutError(endpoint_url="http://x")],
-    ids=["refused", "timeout"],
+    [
+        EndpointConnectionError(endpoint_url="http://x"),
+        ReadTimeoutError(endpoint_url="http://x"),
+        client_error("InternalServerError", "GetRecords"),
+    ],
+    ids=["refused", "timeout", "server-error"],
 )
 def test_network_errors_raise_backend_unavailable_and_keep_every_position(
     tables: FakeTables, streams: FakeStreams, fault: Exception
@@ -248,78 +229,3 @@ def test_a_failed_rediscovery_is_tried_again_by_the_next_poll(
     with pytest.raises(BackendUnavailableError):
         source.poll()
     assert drain(source) == [("new", 1)]
-
-
-# -- gaps -------------------------------------------------------------------------------------
-
-
-def test_trimmed_data_is_a_gap_and_stays_one(tables: FakeTables, streams: FakeStreams) -> None:
-    source = reader(tables, streams)
-    streams.fail("get_records", client_error("TrimmedDataAccessException", "GetRecords"))
-
-    for _ in range(2):
-        with pytest.raises(StreamGapError):
-            source.poll()
-
-
-def test_a_shard_that_is_gone_is_a_gap(tables: FakeTables, streams: FakeStreams) -> None:
-    source = reader(tables, streams)
-    del streams.shards["shard-a"]
-
-    with pytest.raises(StreamGapError):
-        source.poll()
-
-
-def test_changes_before_the_stream_was_turned_off_arrive_then_the_gap(
-    tables: FakeTables, streams: FakeStreams
-) -> None:
-    source = reader(tables, streams)
-    streams.write("shard-a", "dev", 1)
-    streams.shards["shard-a"].closed = True
-    tables.spec = None
-
-    assert keys(source.poll()) == [("dev", 1)]
-    with pytest.raises(StreamGapError, match="turned off"):
-        source.poll()
-
-
-def test_a_replaced_stream_is_a_gap(tables: FakeTables, streams: FakeStreams) -> None:
-    source = reader(tables, streams, rediscover=0)
-    tables.arn = streams.arn + "-new"
-
-    with pytest.raises(StreamGapError, match="replaced"):
-        source.poll()
-
-
-def test_a_deleted_table_is_a_gap(tables: FakeTables, streams: FakeStreams) -> None:
-    source = reader(tables, streams, rediscover=0)
-    tables.exists = False
-
-    with pytest.raises(StreamGapError, match="deleted"):
-        source.poll()
-
-
-# -- no suitable stream ------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    "spec",
-    [None, {"StreamEnabled": True, "StreamViewType": "KEYS_ONLY"}],
-    ids=["no-stream", "keys-only"],
-)
-def test_open_without_a_stream_of_new_and_old_images_names_the_command(
-    tables: FakeTables, streams: FakeStreams, spec: dict[str, object] | None
-) -> None:
-    tables.spec = spec
-    source = StreamReader(tables.as_db(), streams.as_client())
-
-    with pytest.raises(StreamDisabledError, match="`gql table stream on`"):
-        source.open()
-
-
-def test_poll_before_open_is_refused(tables: FakeTables, streams: FakeStreams) -> None:
-    source = reader(tables, streams)
-    source.close()
-
-    with pytest.raises(Exception, match="not open"):
-        source.poll()
