@@ -20,12 +20,12 @@ lint: venv
 	$(BIN)/mypy
 
 # pytest runs in a private network namespace with DynamoDB Local on 127.0.0.1:8000.
-test: lint
+test: lint client-tools
 	scripts/dynamodb-local --install-only
 	scripts/in-netns $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # The long runs (full fuzz, 50-client concurrency), also inside the namespace.
-test-slow: venv
+test-slow: venv client-tools
 	scripts/dynamodb-local --install-only
 	scripts/in-netns $(BIN)/python -m pytest -m slow $(PYTEST_ARGS)
 
@@ -53,8 +53,24 @@ bench-tools:
 bench: venv bench-tools
 	scripts/dynamodb-local --install-only
 	scripts/in-netns $(BIN)/python -m bench $(BENCH_ARGS)
+	scripts/in-netns $(BIN)/python -m bench.live  # live changes (bench/live.py)
 
 # The same end to end in seconds, with tiny sizes; checks that it runs, not how fast.
 bench-smoke: venv bench-tools
 	scripts/dynamodb-local --install-only
 	scripts/in-netns $(BIN)/python -m bench --quick $(BENCH_ARGS)
+	scripts/in-netns $(BIN)/python -m bench.live --quick
+
+# The npm packages of client-examples/js (graphql-ws, ws: pinned in its package.json and
+# package-lock.json) for tests/examples, installed into .cache/clients: the tests run without
+# network, and nothing is installed into the source tree.
+.PHONY: client-tools
+
+client-tools:
+	@if cmp -s client-examples/js/package-lock.json .cache/clients/package-lock.json \
+		&& [ -d .cache/clients/node_modules/graphql-ws ]; then :; \
+	elif command -v npm >/dev/null; then \
+		mkdir -p .cache/clients \
+		&& cp client-examples/js/package.json client-examples/js/package-lock.json .cache/clients/ \
+		&& npm ci --prefix .cache/clients --no-audit --no-fund --loglevel=error; \
+	else echo "client-tools: npm not found: the JavaScript subscriber's tests will skip"; fi

@@ -230,7 +230,7 @@ def definitions(document: DocumentNode) -> dict[str, str]:
 
 def embedded(source: str, name: str) -> str:
     """The operation or fragment called `name` in an example's source, printed canonically."""
-    match = re.search(rf"\b(?:query|mutation|fragment) {name}\b", source)
+    match = re.search(rf"\b(?:query|mutation|subscription|fragment) {name}\b", source)
     assert match, f"no {name} in the source"
     depth, end = 0, source.index("{", match.end())
     while True:
@@ -244,7 +244,7 @@ def embedded(source: str, name: str) -> str:
 def test_operations_file_is_valid_against_the_schema() -> None:
     document = operations_file()
     assert validate(build_schema(sdl()), document) == []
-    assert list(definitions(document)) == ["ReadingFields", *OPERATIONS]
+    assert list(definitions(document)) == ["ReadingFields", *OPERATIONS, "ReadingChanges"]
 
 
 @pytest.mark.parametrize("name", FLAVOURS)
@@ -254,6 +254,9 @@ def test_the_examples_send_the_operations_of_the_file(name: str) -> None:
     for step, operation in zip(STEPS, OPERATIONS, strict=True):
         source = flavour.script(step).read_text()
         assert embedded(source, operation) == expected[operation], flavour.script(step)
+    if name != "shell":  # the shell has no WebSocket client, so no subscriber
+        source = flavour.script("subscribe").read_text()
+        assert embedded(source, "ReadingChanges") == expected["ReadingChanges"]
     client = {"python": "client.py", "shell": "lib.sh", "js": "client.mjs"}[name]
     source = (EXAMPLES / flavour.directory / client).read_text()
     assert embedded(source, "ReadingFields") == expected["ReadingFields"]
