@@ -100,6 +100,8 @@ def create_app(
         executor=executor,
         request_timeout=settings.request_timeout,
         read_budget=settings.read_budget,
+        history_read_budget=settings.history_read_budget,
+        series_max_buckets=settings.series_max_buckets,
     )
 
     @contextlib.asynccontextmanager

@@ -38,6 +38,9 @@ class Settings:
     max_aliases: int = 30
     max_tokens: int = 2000
     max_body_bytes: int = 64 * 1024
+    # Readings Device.stats and Device.series may evaluate in one request (issue 11).
+    history_read_budget: int = 10_000
+    series_max_buckets: int = 1000
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -72,6 +75,8 @@ class Settings:
             max_aliases=read.integer("GQL_MAX_ALIASES", 30, low=1),
             max_tokens=read.integer("GQL_MAX_TOKENS", 2000, low=1),
             max_body_bytes=read.integer("GQL_MAX_BODY_BYTES", 64 * 1024, low=1),
+            history_read_budget=read.integer("GQL_HISTORY_READ_BUDGET", 10_000, low=1),
+            series_max_buckets=read.integer("GQL_SERIES_MAX_BUCKETS", 1000, low=1),
         )
 
 

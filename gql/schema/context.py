@@ -60,6 +60,8 @@ class Services:
     executor: ThreadPoolExecutor
     request_timeout: float
     read_budget: int
+    history_read_budget: int = 10_000
+    series_max_buckets: int = 1000
 
 
 @dataclass
