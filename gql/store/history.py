@@ -143,10 +143,10 @@ class History:
                 return Cut.BUDGET if self._more(request) else None
             now = self._clock()
             pace = evaluated / max(now - began, 1e-6)
-            affordable = int(pace * (deadline - now) * TIME_SAFETY)
+            affordable = pace * (deadline - now) * TIME_SAFETY
             if affordable < 1:
                 return Cut.TIME
-            limit = min(left, affordable)
+            limit = int(min(left, affordable))
 
     def _more(self, request: dict[str, Any]) -> bool:
         # DynamoDB answers a LastEvaluatedKey whenever Limit was reached, even at the very
