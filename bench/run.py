@@ -26,7 +26,7 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
-from bench import measure
+from bench import history, measure
 from bench.load import find_tool
 from bench.measure import FULL, QUICK, Plan, say
 from bench.report import Figure, GoalOp, table, write_json
@@ -104,6 +104,7 @@ def run(plan: Plan, endpoint: str, output: Path, tool_name: str, variant: str | 
         "load": _placeholder("load", "gql load vs put_item each", ">=", 8.0),
         "latest": _placeholder("latest", "latestReading of 20 devices vs 1", "<=", 3.0),
         "memory": _placeholder("memory", "server RSS under load (end / start)", "<=", 1.10),
+        "history": _placeholder("history", "Device.stats vs boto3 Query + sum", "<=", 1.3),
     }
     say(f"{'quick' if plan.quick else 'full'} run; load tool: {tool.describe()}")
     if variant:
@@ -139,12 +140,16 @@ def run(plan: Plan, endpoint: str, output: Path, tool_name: str, variant: str | 
         base.wait_healthy()
         measure.check_reading(gql, base, measure.reading_key(plan))
         _run_server_figures(figures, stack, plan, tool, gql, base, main_table)
+        figures["history"] = _guarded(
+            "history", figures["history"], lambda: history.measure_stats(stack, plan.quick)
+        )
         for server in (gql, base):
             code = server.popen.poll()
             if code is not None:
                 say(f"{server.name} exited with {code} during the run: see {server.stderr_path}")
 
     ordered = [figures[k] for k in ("latency", "throughput", "scan", "load", "latest", "memory")]
+    ordered.append(figures["history"])
     meta = {
         "bench": "devices-graphql",
         "mode": "quick" if plan.quick else "full",

@@ -134,6 +134,8 @@ def create_app(
         request_timeout=settings.request_timeout,
         read_budget=settings.read_budget,
         hub=hub,
+        history_read_budget=settings.history_read_budget,
+        series_max_buckets=settings.series_max_buckets,
     )
 
     @contextlib.asynccontextmanager

@@ -48,6 +48,9 @@ class Settings:
     ws_ping_seconds: float = 15.0
     stream_poll_seconds: float = 0.5
     stream_max_outage_seconds: float = 30.0
+    # Readings Device.stats and Device.series may evaluate in one request (issue 11).
+    history_read_budget: int = 10_000
+    series_max_buckets: int = 1000
 
     @property
     def streams_endpoint_url(self) -> str | None:
@@ -96,6 +99,8 @@ class Settings:
             ws_ping_seconds=read.seconds("GQL_WS_PING_SECONDS", 15.0),
             stream_poll_seconds=read.seconds("GQL_STREAM_POLL_SECONDS", 0.5),
             stream_max_outage_seconds=read.seconds("GQL_STREAM_MAX_OUTAGE_SECONDS", 30.0),
+            history_read_budget=read.integer("GQL_HISTORY_READ_BUDGET", 10_000, low=1),
+            series_max_buckets=read.integer("GQL_SERIES_MAX_BUCKETS", 1000, low=1),
         )
 
 

@@ -62,6 +62,8 @@ class Services:
     request_timeout: float
     read_budget: int
     hub: Hub | None = None  # live changes; None: subscriptions are refused
+    history_read_budget: int = 10_000
+    series_max_buckets: int = 1000
 
 
 @dataclass

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal
 
 import strawberry
 
 from gql import models
+from gql.aggregates import TimeWindow, instant_seconds
 from gql.errors import InputError
 from gql.store.codec import to_number
 
@@ -70,6 +72,16 @@ class ReadingCondition:
 
 # The contract allows ReadingFilter to be the same input type as ReadingCondition.
 ReadingFilter = ReadingCondition
+
+
+@strawberry.input(
+    description="Half-open [from, to) on info.infoTimestamp read as epoch seconds; either bound "
+    "may be left out. A reading whose infoTimestamp is not a number is outside every window. "
+    "A DateTime without an offset is UTC."
+)
+class TimeRange:
+    from_: datetime | None = strawberry.field(default=None, name="from")
+    to: datetime | None = None
 
 
 @strawberry.input
@@ -153,6 +165,16 @@ def to_range(
             raise InputError(f"{where}.between: the low bound {value[0]} is above {value[1]}")
         return models.DatacountRange("between", (value[0], value[1]))
     return models.DatacountRange(op, value)  # type: ignore[arg-type]
+
+
+def to_window(value: TimeRange | None, where: str = "recordedAt") -> TimeWindow | None:
+    if value is None:
+        return None
+    start = instant_seconds(value.from_) if value.from_ is not None else None
+    end = instant_seconds(value.to) if value.to is not None else None
+    if start is not None and end is not None and start >= end:
+        raise InputError(f"{where}: from ({value.from_}) must be before to ({value.to})")
+    return TimeWindow(start, end)
 
 
 def to_condition(condition: ReadingCondition | None, where: str) -> models.Condition | None:

@@ -23,13 +23,19 @@ async def device_readings(
     first: int,
     after: str | None,
     consistent: bool,
+    recorded_at: inputs.TimeRange | None = None,
 ) -> ReadingConnection:
     # Every argument is checked, and the cursor verified, before DynamoDB is asked anything.
     device_id = inputs.device_id(device_id)
     span = inputs.to_range(datacount)
     condition = inputs.to_condition(filter, "filter")
+    window = inputs.to_window(recorded_at)
     size = inputs.page_size(first)
-    scope = scope_of(field, [device_id, repr(span), repr(condition), order.value, consistent])
+    arguments = [device_id, repr(span), repr(condition), order.value, consistent]
+    if window is not None:
+        # Only with a window, so that cursors made before windows existed stay valid.
+        arguments.append(repr(window))
+    scope = scope_of(field, arguments)
     start = info.context.services.cursors.decode(after, scope) if after is not None else None
     page = await info.context.run(
         info.context.store.query,
@@ -41,6 +47,7 @@ async def device_readings(
         after=start,
         consistent=consistent,
         budget=info.context.services.read_budget,
+        window=window,
     )
     return connection(info.context, page, scope, after is not None)
 

@@ -41,6 +41,7 @@ class Query:
         first: int = 25,
         after: str | None = None,
         consistent_read: bool = False,
+        recorded_at: inputs.TimeRange | None = None,
     ) -> ReadingConnection:
         return await device_readings(
             info,
@@ -52,6 +53,7 @@ class Query:
             first=first,
             after=after,
             consistent=consistent_read,
+            recorded_at=recorded_at,
         )
 
     @strawberry.field(description="Every reading of the table (Scan), optionally filtered.")

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from decimal import Decimal
 from enum import Enum
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 from strawberry import relay
@@ -14,7 +14,10 @@ from strawberry import relay
 from gql import models
 from gql.errors import InputError
 from gql.schema.context import Context, Cursors
-from gql.schema.inputs import DatacountCondition, ReadingCondition
+from gql.schema.inputs import DatacountCondition, ReadingCondition, TimeRange
+
+if TYPE_CHECKING:
+    from gql.schema.history import ReadingStats, SeriesBucket
 
 
 @strawberry.enum(description="Order of readings by datacount.")
@@ -116,6 +119,7 @@ class Device:
         order: SortOrder = SortOrder.ASC,
         first: int = 25,
         after: str | None = None,
+        recorded_at: TimeRange | None = None,
     ) -> ReadingConnection:
         # Imported here: pages builds these types, so it cannot be imported at the top.
         from gql.schema.pages import device_readings
@@ -130,6 +134,37 @@ class Device:
             first=first,
             after=after,
             consistent=False,
+            recorded_at=recorded_at,
+        )
+
+    @strawberry.field(description="Statistics over this device's readings; no argument: all.")
+    async def stats(
+        self,
+        info: strawberry.Info[Context],
+        datacount: DatacountCondition | None = None,
+        recorded_at: TimeRange | None = None,
+        filter: ReadingCondition | None = None,
+    ) -> Annotated[ReadingStats, strawberry.lazy("gql.schema.history")]:
+        from gql.schema.history import device_stats
+
+        return await device_stats(info, self.device_id, datacount, recorded_at, filter)
+
+    @strawberry.field(
+        description="Readings summarised in consecutive time buckets of bucketSeconds, oldest "
+        "first, for charts; buckets without readings are left out."
+    )
+    async def series(
+        self,
+        info: strawberry.Info[Context],
+        recorded_at: TimeRange,
+        bucket_seconds: int,
+        filter: ReadingCondition | None = None,
+        datacount: DatacountCondition | None = None,
+    ) -> list[Annotated[SeriesBucket, strawberry.lazy("gql.schema.history")]]:
+        from gql.schema.history import device_series
+
+        return await device_series(
+            info, self.device_id, recorded_at, bucket_seconds, filter, datacount
         )
 
     @strawberry.field(description="The reading with the highest datacount; null when none.")

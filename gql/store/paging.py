@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from gql.errors import InputError
@@ -19,16 +20,20 @@ def read_page(
     after: ReadingKey | None,
     filtered: bool,
     budget: int,
+    keep: Callable[[Reading], bool] | None = None,
 ) -> Page:
     # One reading more than asked makes hasNextPage exact. A filter is applied after
     # DynamoDB reads, so a filtered page reads on, in growing steps, until it is full or
     # the read budget is spent; the budget bounds what one request can cost.
+    # `keep` is a filter DynamoDB cannot evaluate (a time window on a string timestamp): it
+    # is applied here to what each request returns, and is spent from the same budget.
     if first < 1:
         raise InputError(f"first: must be at least 1, got {first}")
     readings: list[Reading] = []
     start = key_to_item(after) if after else None
     evaluated = 0
     step = first + 1
+    filtered = filtered or keep is not None
     while True:
         wanted = first + 1 - len(readings)
         limit = min(max(wanted, step), budget - evaluated) if filtered else wanted
@@ -37,7 +42,8 @@ def read_page(
             request["ExclusiveStartKey"] = start
         response = db.call(operation, **request)
         evaluated += int(response.get("ScannedCount", 0))
-        readings.extend(from_item(item) for item in response.get("Items", []))
+        found = (from_item(item) for item in response.get("Items", []))
+        readings.extend(found if keep is None else filter(keep, found))
         start = response.get("LastEvaluatedKey")
         if len(readings) > first:
             page = readings[:first]

@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
+from gql.aggregates import TimeWindow
 from gql.errors import (
     ConditionFailedError,
     ThrottledError,
@@ -104,8 +105,9 @@ class ReadingStore:
         after: ReadingKey | None = None,
         consistent: bool = False,
         budget: int | None = None,
+        window: TimeWindow | None = None,
     ) -> Page:
-        """One page of a device's readings in datacount order."""
+        """One page of a device's readings in datacount order, recorded within `window`."""
         ex = Expressions()
         params: dict[str, Any] = {
             "TableName": self.table,
@@ -124,6 +126,8 @@ class ReadingStore:
             after=after,
             filtered=filter is not None,
             budget=self.read_budget if budget is None else budget,
+            # DynamoDB compares the string timestamp only as a string: the window is ours.
+            keep=window.holds if window is not None else None,
         )
 
     def scan(
