@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from decimal import Decimal
 
 import pytest
@@ -95,3 +96,14 @@ def test_json_and_ndjson_load_back_to_the_same_readings(fmt: str) -> None:
 def test_an_unknown_format_is_refused() -> None:
     with pytest.raises(ValueError, match="unknown export format 'xml'"):
         render("xml", [])
+
+
+@pytest.mark.parametrize("fmt", ["json", "ndjson", "csv"])
+def test_render_reads_one_reading_at_a_time(fmt: str) -> None:
+    # An endless source: rendering that held every reading would never return a chunk.
+    endless = (Reading("d", n, ReadingInfo("1")) for n in itertools.count())
+
+    first = list(itertools.islice(render(fmt, endless), 3))
+
+    assert len(first) == 3
+    assert next(endless).datacount <= 4
