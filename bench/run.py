@@ -27,6 +27,7 @@ from types import FrameType
 from typing import Any
 
 from bench import measure
+from bench.batch import measure_batch
 from bench.load import find_tool
 from bench.measure import FULL, QUICK, Plan, say
 from bench.report import Figure, GoalOp, table, write_json
@@ -104,6 +105,7 @@ def run(plan: Plan, endpoint: str, output: Path, tool_name: str, variant: str | 
         "load": _placeholder("load", "gql load vs put_item each", ">=", 8.0),
         "latest": _placeholder("latest", "latestReading of 20 devices vs 1", "<=", 3.0),
         "memory": _placeholder("memory", "server RSS under load (end / start)", "<=", 1.10),
+        "batch": _placeholder("batch", "putReadings vs putReading fields", ">=", 3.0),
     }
     say(f"{'quick' if plan.quick else 'full'} run; load tool: {tool.describe()}")
     if variant:
@@ -143,8 +145,11 @@ def run(plan: Plan, endpoint: str, output: Path, tool_name: str, variant: str | 
             code = server.popen.poll()
             if code is not None:
                 say(f"{server.name} exited with {code} during the run: see {server.stderr_path}")
+        figures["batch"] = _guarded("batch", figures["batch"], lambda: measure_batch(stack, plan))
 
-    ordered = [figures[k] for k in ("latency", "throughput", "scan", "load", "latest", "memory")]
+    ordered = [
+        figures[k] for k in ("latency", "throughput", "scan", "load", "latest", "memory", "batch")
+    ]
     meta = {
         "bench": "devices-graphql",
         "mode": "quick" if plan.quick else "full",
