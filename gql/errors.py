@@ -139,7 +139,16 @@ class TransactionCanceledError(StoreError):
     """A TransactWriteItems wrote nothing. `reasons` holds DynamoDB's code for each action, in
     order ("None" for the actions that were fine); `current` the item of each failed condition."""
 
-    def __init__(self, message: str, reasons: list[str], current: list[Reading | None]) -> None:
+    def __init__(
+        self,
+        message: str,
+        reasons: list[str],
+        current: list[Reading | None],
+        *,
+        retried: bool = False,
+    ) -> None:
         super().__init__(message, reason="TransactionCanceledException")
         self.reasons = reasons
         self.current = current
+        # botocore retried the request: an earlier attempt may have been applied.
+        self.retried = retried

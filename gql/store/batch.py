@@ -66,6 +66,8 @@ class AtomicBatch:
             except TransactionCanceledError as exc:
                 failed = _failed_conditions(exc)
                 if if_not_exists:
+                    if _applied_by_lost_attempt(readings, exc):
+                        return [_written(r, {}) for r in readings]
                     return _refused(readings, exc, failed)
                 # Not the caller's condition (there is none): a reading changed since it was
                 # read. Read again and retry.
@@ -174,6 +176,16 @@ def _cancelled_by(code: str, index: int) -> StoreError:
         return StoreError(f"readings[{index}]: the database refused the action ({code})")
     return BackendUnavailableError(
         f"the database cancelled the batch ({code}); nothing was written; retry later"
+    )
+
+
+def _applied_by_lost_attempt(readings: Sequence[Reading], exc: TransactionCanceledError) -> bool:
+    # DynamoDB makes a retried transaction idempotent (botocore sends the same
+    # ClientRequestToken), but a backend that does not (moto) finds every reading as the
+    # first, applied, attempt wrote it: that is this call's success.
+    return exc.retried and all(
+        current is not None and current == Reading(r.device_id, r.datacount, r.info, 1)
+        for r, current in zip(readings, exc.current, strict=True)
     )
 
 

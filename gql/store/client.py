@@ -170,6 +170,7 @@ class DynamoDB:
                 "the transaction was cancelled",
                 [str(r.get("Code", "None")) for r in reasons],
                 [from_item(r["Item"]) if r.get("Item") else None for r in reasons],
+                retried=exc.response.get("ResponseMetadata", {}).get("RetryAttempts", 0) > 0,
             )
         level = logging.DEBUG if code == "ResourceNotFoundException" else logging.WARNING
         log.log(

@@ -161,3 +161,35 @@ def test_a_reason_beside_a_failed_condition_wins_over_it(fake_db: Any) -> None:
 
     with pytest.raises(ThrottledError, match=r"readings\[1\]"):
         AtomicBatch(db).put(batch_of(2), if_not_exists=True)
+
+
+# -- a lost answer: the transaction was applied, botocore sent it again ------------------
+
+
+def lose_first_answer(client: Any, operation: str) -> list[int]:
+    """Make botocore retry the first `operation` once after it succeeded; returns the attempts."""
+    seen: list[int] = []
+
+    def retry_once(attempts: int, **_: Any) -> float | None:
+        seen.append(attempts)
+        return 0 if len(seen) == 1 else None
+
+    client.meta.events.register(f"needs-retry.dynamodb.{operation}", retry_once)
+    return seen
+
+
+@pytest.mark.parametrize("if_not_exists", [False, True], ids=["put", "if-not-exists"])
+def test_a_lost_answer_reports_the_versions_stored(
+    request: pytest.FixtureRequest, store: ReadingStore, if_not_exists: bool
+) -> None:
+    attempts = lose_first_answer(store.db.client, "TransactWriteItems")
+
+    outcomes = AtomicBatch(store.db).put(batch_of(3), if_not_exists=if_not_exists)
+
+    assert attempts[:2] == [1, 2]
+    stored = [store.get(ReadingKey("dev", c), consistent=True) for c in range(3)]
+    assert outcomes == stored
+    # DynamoDB Local, like DynamoDB, applies a retried transaction once (same
+    # ClientRequestToken); moto applies it again, and a plain put then reports version 2.
+    if if_not_exists or request.node.callspec.params["client"] == "dynamodb-local":
+        assert [o.version for o in stored if o is not None] == [1, 1, 1]
