@@ -27,6 +27,7 @@ from types import FrameType
 from typing import Any
 
 from bench import history, measure
+from bench.batch import measure_batch
 from bench.load import find_tool
 from bench.measure import FULL, QUICK, Plan, say
 from bench.report import Figure, GoalOp, table, write_json
@@ -105,6 +106,7 @@ def run(plan: Plan, endpoint: str, output: Path, tool_name: str, variant: str | 
         "latest": _placeholder("latest", "latestReading of 20 devices vs 1", "<=", 3.0),
         "memory": _placeholder("memory", "server RSS under load (end / start)", "<=", 1.10),
         "history": _placeholder("history", "Device.stats vs boto3 Query + sum", "<=", 1.3),
+        "batch": _placeholder("batch", "putReadings vs putReading fields", ">=", 3.0),
     }
     say(f"{'quick' if plan.quick else 'full'} run; load tool: {tool.describe()}")
     if variant:
@@ -147,9 +149,11 @@ def run(plan: Plan, endpoint: str, output: Path, tool_name: str, variant: str | 
             code = server.popen.poll()
             if code is not None:
                 say(f"{server.name} exited with {code} during the run: see {server.stderr_path}")
+        figures["batch"] = _guarded("batch", figures["batch"], lambda: measure_batch(stack, plan))
 
     ordered = [figures[k] for k in ("latency", "throughput", "scan", "load", "latest", "memory")]
     ordered.append(figures["history"])
+    ordered.append(figures["batch"])
     meta = {
         "bench": "devices-graphql",
         "mode": "quick" if plan.quick else "full",

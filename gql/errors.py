@@ -18,7 +18,8 @@
     └── StoreError                   DynamoDB could not do what was asked
         ├── ThrottledError           THROTTLED: retries ran out; has `retry_after`
         ├── BackendUnavailableError  BACKEND_UNAVAILABLE: cannot connect, timed out, 5xx
-        └── TableNotFoundError       the table does not exist (yet)
+        ├── TableNotFoundError       the table does not exist (yet)
+        └── TransactionCanceledError a transaction wrote nothing; has DynamoDB's reason per action
 
 A StoreError keeps the botocore exception as `__cause__`; its message never carries
 DynamoDB's own text, so it is safe to show.
@@ -132,3 +133,22 @@ class BackendUnavailableError(StoreError):
 
 class TableNotFoundError(StoreError):
     code = "BACKEND_UNAVAILABLE"
+
+
+class TransactionCanceledError(StoreError):
+    """A TransactWriteItems wrote nothing. `reasons` holds DynamoDB's code for each action, in
+    order ("None" for the actions that were fine); `current` the item of each failed condition."""
+
+    def __init__(
+        self,
+        message: str,
+        reasons: list[str],
+        current: list[Reading | None],
+        *,
+        retried: bool = False,
+    ) -> None:
+        super().__init__(message, reason="TransactionCanceledException")
+        self.reasons = reasons
+        self.current = current
+        # botocore retried the request: an earlier attempt may have been applied.
+        self.retried = retried

@@ -1,4 +1,4 @@
-"""The `gql` command: serve | table ... | load | export-schema.
+"""The `gql` command: serve | table ... | load | export-schema | export | migrate-legacy.
 
 Each group of commands lives in its own module with a `register(commands)` function that adds
 its subparsers; this module only assembles them and turns project errors into exit codes.
@@ -11,7 +11,7 @@ import logging
 import sys
 from collections.abc import Sequence
 
-from gql.cli import data, serve, table
+from gql.cli import data, maintain, serve, table
 from gql.config import Settings
 from gql.errors import GqlError
 
@@ -39,4 +39,5 @@ def _parser() -> argparse.ArgumentParser:
     serve.register(commands)
     table.register(commands)
     data.register(commands)
+    maintain.register(commands)
     return parser

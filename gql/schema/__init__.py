@@ -7,9 +7,11 @@ import logging
 import strawberry
 from graphql import GraphQLArgument, GraphQLError
 from strawberry.schema.config import StrawberryConfig
+from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
 from gql.config import Settings
+from gql.schema.batch import BatchMutation
 from gql.schema.context import Context, Cursors, Services
 from gql.schema.extensions import extensions_for
 from gql.schema.mutation import Mutation
@@ -34,7 +36,7 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
     settings = settings or Settings()
     schema = Schema(
         query=query_type(),
-        mutation=Mutation,
+        mutation=merge_types("Mutation", (Mutation, BatchMutation)),
         subscription=Subscription,
         extensions=extensions_for(settings),
         config=StrawberryConfig(disable_field_suggestions=settings.production),

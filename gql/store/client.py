@@ -33,6 +33,7 @@ from gql.errors import (
     StreamGapError,
     TableNotFoundError,
     ThrottledError,
+    TransactionCanceledError,
 )
 from gql.store.codec import from_item
 
@@ -173,6 +174,16 @@ class DynamoDB:
             current = from_item(item) if item else None
             retries = exc.response.get("ResponseMetadata", {}).get("RetryAttempts", 0)
             return ConditionFailedError("the condition did not hold", current, retried=retries > 0)
+        if code == "TransactionCanceledException":
+            # An expected outcome of a transaction (a condition failed): the caller maps the
+            # reasons, so this is not logged as a failure.
+            reasons = exc.response.get("CancellationReasons", [])
+            return TransactionCanceledError(
+                "the transaction was cancelled",
+                [str(r.get("Code", "None")) for r in reasons],
+                [from_item(r["Item"]) if r.get("Item") else None for r in reasons],
+                retried=exc.response.get("ResponseMetadata", {}).get("RetryAttempts", 0) > 0,
+            )
         level = logging.DEBUG if code == "ResourceNotFoundException" else logging.WARNING
         log.log(
             level,

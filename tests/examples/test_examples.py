@@ -46,8 +46,10 @@ SAMPLE: dict[Key, Info] = {
 ITEM: Key = ("10001", 3)
 CREATED: Info = ("1612522800", (23.74, 32.56, 12.43, 44.74, 12.74))
 UPDATED: Info = ("1612522800", (33.74, 23.74, 25.2, 22.0, 25.0))
-STEPS = ("create_item", "read_item", "update_item", "delete_item", "query", "scan")
-OPERATIONS = ("CreateItem", "ReadItem", "UpdateItem", "DeleteItem", "QueryDevice", "ScanTable")
+STEPS = ("create_item", "read_item", "update_item", "delete_item", "query", "scan", "put_readings")
+OPERATIONS = (
+    "CreateItem", "ReadItem", "UpdateItem", "DeleteItem", "QueryDevice", "ScanTable", "PutReadings"
+)  # fmt: skip
 
 
 def number(value: float) -> str:
@@ -273,7 +275,7 @@ def test_the_operations_file_runs_in_order(fresh: Server) -> None:
     ]
     assert [name for name, _ in runs] == [
         "CreateItem", "ReadItem", "UpdateItem", "DeleteItem", "DeleteItem", "QueryDevice",
-        "ScanTable",
+        "ScanTable", "PutReadings",
     ]  # fmt: skip
 
     db = local_client()
@@ -290,7 +292,7 @@ def test_the_operations_file_runs_in_order(fresh: Server) -> None:
         return data
 
     results = [run(name, variables) for name, variables in runs]
-    created, read, updated, refused, deleted, queried, scanned = results
+    created, read, updated, refused, deleted, queried, scanned, batch = results
     assert created["putReading"]["version"] == 1
     assert read["reading"]["info"]["temperature1"] == 23.74
     assert updated["updateReading"]["info"]["temperature1"] == 33.74
@@ -301,9 +303,11 @@ def test_the_operations_file_runs_in_order(fresh: Server) -> None:
     assert deleted["deleteReadingIf"]["datacount"] == 3
     edges = queried["readingsByDevice"]["edges"]
     assert [edge["node"]["datacount"] for edge in edges] == [1, 2]
+    assert batch["putReadings"]["written"] == 3
+    assert [r["version"] for r in batch["putReadings"]["results"]] == [1, 1, 1]
 
     # The scan's next pages: "after" set to the endCursor, while hasNextPage is true.
-    _, variables = runs[-1]
+    variables = next(v for n, v in runs if n == "ScanTable")
     keys = []
     page = scanned["scanReadings"]
     while True:
@@ -312,4 +316,7 @@ def test_the_operations_file_runs_in_order(fresh: Server) -> None:
             break
         variables = variables | {"after": page["pageInfo"]["endCursor"]}
         page = run("ScanTable", variables)["scanReadings"]
-    assert sorted(keys) == sorted(SAMPLE)
+    # The scan's later pages were read after PutReadings wrote 10004 : 1 to 3.
+    batched = {("10004", 1), ("10004", 2), ("10004", 3)}
+    assert set(SAMPLE) <= set(keys) <= set(SAMPLE) | batched
+    assert len(keys) == len(set(keys))
