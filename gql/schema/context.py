@@ -13,10 +13,12 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from strawberry.dataloader import DataLoader
 
+from gql.batching import Batch, BatchTimeoutError, Coalescer
 from gql.cursor import decode_cursor, encode_cursor
 from gql.errors import BackendUnavailableError, ThrottledError
 from gql.models import Reading, ReadingKey
 from gql.store.client import Budget, within
+from gql.store.readings import BATCH_GET_SIZE
 
 if TYPE_CHECKING:
     from gql.config import Settings
@@ -60,6 +62,19 @@ class Services:
     executor: ThreadPoolExecutor
     request_timeout: float
     read_budget: int
+    # Eventually consistent reads by key from all concurrent requests share BatchGetItems.
+    readings_by_key: Coalescer[ReadingKey, Reading] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.readings_by_key = Coalescer(self._fetch_readings, self.executor, BATCH_GET_SIZE)
+
+    def _fetch_readings(self, batch: Batch[ReadingKey]) -> dict[ReadingKey, Reading]:
+        budget = batch.state = Budget(batch.deadline)
+        with within(budget):
+            if len(batch.keys) == 1:  # a lone key is a GetItem, which DynamoDB answers faster
+                found = self.store.get(batch.keys[0])
+                return {found.key: found} if found is not None else {}
+            return self.store.batch_get(batch.keys)
 
 
 @dataclass
@@ -99,19 +114,31 @@ class Context:
                 loop.run_in_executor(self.services.executor, call), remaining
             )
         except TimeoutError:
-            if budget.throttled:
-                raise ThrottledError("the database is throttling requests; retry later") from None
-            raise BackendUnavailableError(
-                f"the database did not answer within {self.services.request_timeout:g} s"
-            ) from None
+            raise self._timed_out(budget) from None
+
+    def _timed_out(self, budget: Budget | None) -> Exception:
+        if budget is not None and budget.throttled:
+            return ThrottledError("the database is throttling requests; retry later")
+        return BackendUnavailableError(
+            f"the database did not answer within {self.services.request_timeout:g} s"
+        )
 
     async def _load_readings(self, keys: list[ReadingKey]) -> list[Reading | None]:
-        # One BatchGetItem for every reading asked for by key in this request; a lone key is
-        # a GetItem, which DynamoDB answers faster.
-        if len(keys) == 1:
-            return [await self.run(self.store.get, keys[0])]
-        found = await self.run(self.store.batch_get, keys)
-        return [found.get(key) for key in keys]
+        # The keys join those of every other request in flight (gql/batching.py).
+        results = await asyncio.gather(
+            *(self._coalesced(key) for key in keys), return_exceptions=True
+        )
+        for result in results:
+            if isinstance(result, BaseException):
+                raise result
+        return results  # type: ignore[return-value]
+
+    async def _coalesced(self, key: ReadingKey) -> Reading | None:
+        try:
+            return await self.services.readings_by_key.load(key, self.deadline)
+        except BatchTimeoutError as exc:
+            budget = exc.batch.state if exc.batch is not None else None
+            raise self._timed_out(budget) from None
 
     async def _load_latest(self, device_ids: list[str]) -> list[Reading | None]:
         # One Query per device (DynamoDB has no batch query); they run concurrently.
