@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+from typing import Any
 
 import uvicorn
 
@@ -31,14 +32,19 @@ def serve(
     host: str = "127.0.0.1",
     port: int = 8080,
     backend: str | None = None,
+    workers: int = 1,
 ) -> int:
     if backend is not None:
         settings = dataclasses.replace(settings, backend=backend)  # type: ignore[arg-type]
     print(describe_backend(settings), flush=True)
     print(f"gql: GraphQL at http://{host}:{port}/graphql", flush=True)
-    app = create_app(settings)
+    # Several workers need an import string: each process builds its own app from the
+    # environment (gql/cli/serve.py has put the --backend choice there).
+    app = create_app(settings) if workers == 1 else "gql.server:app_from_env"
     uvicorn.run(
         app,
+        factory=workers > 1,
+        workers=workers,
         host=host,
         port=port,
         log_level="info",
@@ -48,3 +54,8 @@ def serve(
         timeout_graceful_shutdown=5,
     )
     return 0
+
+
+def app_from_env() -> Any:
+    """The app of one worker process of `gql serve --workers N`."""
+    return create_app(Settings.from_env())
