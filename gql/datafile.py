@@ -13,13 +13,22 @@ import io
 import json
 from collections.abc import Iterator
 from decimal import Decimal
-from typing import Any, Literal, TextIO
+from typing import Any, Literal, Protocol
 
 from gql.errors import InputError
 from gql.models import TEMPERATURES, Reading, ReadingInfo
 from gql.store.codec import to_number
 
 Format = Literal["json", "ndjson"]
+
+
+class TextSource(Protocol):
+    """An open text file, or anything that reads and iterates lines like one."""
+
+    def read(self, size: int, /) -> str: ...
+
+    def __iter__(self) -> Iterator[str]: ...
+
 
 _TOP_FIELDS = {"device_id", "datacount", "info", "version"}
 _INFO_FIELDS = {"info_timestamp", *TEMPERATURES}
@@ -45,7 +54,7 @@ def parse_readings(text: str, *, source: str = "load file") -> list[Reading]:
 
 
 def iter_readings(
-    stream: TextIO, *, source: str = "load file", format: Format = "json"
+    stream: TextSource, *, source: str = "load file", format: Format = "json"
 ) -> Iterator[Reading]:
     """The readings of `stream`, one at a time, validated; InputError at the first bad one."""
     try:
@@ -57,7 +66,7 @@ def iter_readings(
         raise InputError(f"{source}: not UTF-8 text") from None
 
 
-def _ndjson(stream: TextIO, source: str) -> Iterator[Reading]:
+def _ndjson(stream: TextSource, source: str) -> Iterator[Reading]:
     index = 0
     for number, line in enumerate(stream, start=1):
         if not line.strip():
@@ -81,7 +90,7 @@ class _ArraySplitter:
     counted over the whole file, as json.loads would report them.
     """
 
-    def __init__(self, stream: TextIO, source: str) -> None:
+    def __init__(self, stream: TextSource, source: str) -> None:
         self.stream = stream
         self.source = source
         self.text = ""
@@ -147,7 +156,8 @@ class _ArraySplitter:
         """Append the next chunk, first dropping what has been decoded; False at the end."""
         if self.eof:
             return False
-        chunk = self.stream.read(_CHUNK * (1 + len(self.text) // _CHUNK))
+        # An item longer than a chunk asks for more each time, so it is not re-read too often.
+        chunk = self.stream.read(_CHUNK * (1 + (len(self.text) - self.pos) // _CHUNK))
         if not chunk:
             self.eof = True
             return False
