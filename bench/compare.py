@@ -27,10 +27,10 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench import measure
+from bench import plan as plans
 from bench.load import Builtin, Request, find_tool
-from bench.measure import device_id, latest_document, reading_key, reading_request, say
-from bench.run import readings, write_readings
+from bench.loads import readings, write_readings
+from bench.plan import device_id, latest_document, reading_key, reading_request, say
 from bench.stack import REPO, Server, Stack, free_port
 
 OUTPUT = REPO / "bench" / "results" / "compare.json"
@@ -136,7 +136,7 @@ def main(argv: list[str] | None = None) -> int:
         return compare_loads(args.specs, args.load_items, args.rounds, endpoint, args.output)
     tool = find_tool()
     builtin = Builtin()
-    plan = measure.QUICK
+    plan = plans.QUICK
     key = reading_key(plan)
     latest = json.dumps(
         {"query": latest_document([device_id(i) for i in range(plan.latest_devices)])}

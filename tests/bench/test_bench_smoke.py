@@ -17,7 +17,18 @@ import pytest
 from tests.conftest import LOCAL_URL, NO_LOCAL
 
 REPO = Path(__file__).resolve().parents[2]
-KEYS = ["latency", "throughput", "scan", "load", "latest", "memory"]
+KEYS = [
+    "latency",
+    "throughput",
+    "p99",
+    "scan",
+    "scan_scale",
+    "load",
+    "load_memory",
+    "latest",
+    "memory",
+    "workers",
+]
 
 
 def test_quick_bench_writes_six_ratios_as_json(
