@@ -1,9 +1,9 @@
 """Cross-request coalescing: reads by key from concurrent callers share one batch request.
 
-A key asked for while no batch is in flight is sent on the next turn of the event loop (no
-timer: a lone caller waits for nothing). Keys that arrive while a batch is out wait for it to
-return and then go out together, up to `max_keys` a batch, so that a busy server sends one
-request for many callers instead of one each. An error of a batch reaches exactly the callers
+A key asked for while no batch is in flight is sent at once (no timer: a lone caller waits
+for nothing). Keys that arrive while a batch is out wait for it to return and then go out
+together, up to `max_keys` a batch, so that a busy server sends one request for many callers
+instead of one each. An error of a batch reaches exactly the callers
 whose keys were in it; each caller waits only until its own deadline.
 
 Plain asyncio: the batch function is blocking and runs on the executor it is given. It gets a
@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable, Hashable, Mapping
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
@@ -56,41 +56,52 @@ class Coalescer(Generic[K, V]):
     batches_sent: int = 0  # for tests and the bench: how many batch calls were made
     _pending: dict[K, list[_Waiter]] = field(default_factory=dict, init=False, repr=False)
     _in_flight: int = field(default=0, init=False, repr=False)
-    _scheduled: bool = field(default=False, init=False, repr=False)
 
     async def load(self, key: K, deadline: float) -> V | None:
         """The value of `key`, None when the batch function did not return it."""
-        loop = asyncio.get_running_loop()
-        waiter = _Waiter(loop.create_future(), deadline)
-        self._pending.setdefault(key, []).append(waiter)
-        if not self._in_flight and not self._scheduled:
-            # Keys asked for in this same turn of the loop (one request's, or several
-            # requests') go together; nothing waits longer than that.
-            self._scheduled = True
-            loop.call_soon(self._flush)
-        remaining = deadline - self.clock()
-        try:
-            if remaining <= 0:
-                raise TimeoutError
-            result: V | None = await asyncio.wait_for(waiter.future, remaining)
-        except TimeoutError:
-            self._forget(key, waiter)
-            raise BatchTimeoutError(waiter.batch) from None
-        except asyncio.CancelledError:
-            self._forget(key, waiter)
-            raise
-        return result
+        return (await self.load_many([key], deadline))[0]
 
-    def _forget(self, key: K, waiter: _Waiter) -> None:
-        """Drop a caller that gave up before its key was sent."""
-        waiters = self._pending.get(key)
-        if waiters is not None and waiter in waiters:
-            waiters.remove(waiter)
-            if not waiters:
-                del self._pending[key]
+    async def load_many(self, keys: Sequence[K], deadline: float) -> list[V | None]:
+        """The values of `keys` (sent together when nothing is in flight), in their order."""
+        remaining = deadline - self.clock()
+        if remaining <= 0:
+            raise BatchTimeoutError(None)
+        loop = asyncio.get_running_loop()
+        waiters = [(key, _Waiter(loop.create_future(), deadline)) for key in keys]
+        for key, waiter in waiters:
+            self._pending.setdefault(key, []).append(waiter)
+        if not self._in_flight:
+            self._flush()  # nothing is out: these keys go now
+        try:
+            if len(waiters) == 1:
+                return [await asyncio.wait_for(waiters[0][1].future, remaining)]
+            futures = [waiter.future for _, waiter in waiters]
+            results = await asyncio.wait_for(
+                asyncio.gather(*futures, return_exceptions=True), remaining
+            )
+        except TimeoutError:
+            self._forget(waiters)
+            raise BatchTimeoutError(waiters[0][1].batch) from None
+        except asyncio.CancelledError:
+            self._forget(waiters)
+            raise
+        values: list[V | None] = []
+        for result in results:
+            if isinstance(result, BaseException):
+                raise result
+            values.append(result)
+        return values
+
+    def _forget(self, gave_up: list[tuple[K, _Waiter]]) -> None:
+        """Drop the keys of a caller that gave up before they were sent."""
+        for key, waiter in gave_up:
+            waiters = self._pending.get(key)
+            if waiters is not None and waiter in waiters:
+                waiters.remove(waiter)
+                if not waiters:
+                    del self._pending[key]
 
     def _flush(self) -> None:
-        self._scheduled = False
         pending, self._pending = self._pending, {}
         keys = list(pending)
         for start in range(0, len(keys), self.max_keys):
@@ -119,7 +130,7 @@ class Coalescer(Generic[K, V]):
         else:
             error = answer.exception()
             self._settle(chunk, None if error else answer.result(), error)
-        if self._pending and not self._scheduled:
+        if self._pending:
             self._flush()
 
     @staticmethod

@@ -125,17 +125,8 @@ class Context:
 
     async def _load_readings(self, keys: list[ReadingKey]) -> list[Reading | None]:
         # The keys join those of every other request in flight (gql/batching.py).
-        results = await asyncio.gather(
-            *(self._coalesced(key) for key in keys), return_exceptions=True
-        )
-        for result in results:
-            if isinstance(result, BaseException):
-                raise result
-        return results  # type: ignore[return-value]
-
-    async def _coalesced(self, key: ReadingKey) -> Reading | None:
         try:
-            return await self.services.readings_by_key.load(key, self.deadline)
+            return await self.services.readings_by_key.load_many(keys, self.deadline)
         except BatchTimeoutError as exc:
             budget = exc.batch.state if exc.batch is not None else None
             raise self._timed_out(budget) from None

@@ -65,14 +65,26 @@ async def test_lone_key_is_sent_at_once_alone(executor: ThreadPoolExecutor) -> N
     assert time.monotonic() - started < 0.5  # no timer: it goes on the loop's next turn
 
 
-async def test_keys_asked_in_the_same_turn_share_one_batch(executor: ThreadPoolExecutor) -> None:
+async def test_keys_of_one_caller_share_one_batch(executor: ThreadPoolExecutor) -> None:
+    fake = FakeBatches()
+    coalescer = Coalescer(fake, executor)
+
+    values = await coalescer.load_many(["a", "b", "c"], later())
+
+    assert values == ["A", "B", "C"]
+    assert fake.batches == [["a", "b", "c"]]
+
+
+async def test_callers_at_once_first_goes_alone_the_rest_together(
+    executor: ThreadPoolExecutor,
+) -> None:
     fake = FakeBatches()
     coalescer = Coalescer(fake, executor)
 
     values = await asyncio.gather(*(coalescer.load(k, later()) for k in ["a", "b", "c"]))
 
     assert values == ["A", "B", "C"]
-    assert fake.batches == [["a", "b", "c"]]
+    assert fake.batches == [["a"], ["b", "c"]]
 
 
 async def test_keys_arriving_while_a_batch_is_out_go_together_when_it_returns(
@@ -94,16 +106,22 @@ async def test_keys_arriving_while_a_batch_is_out_go_together_when_it_returns(
     assert fake.batches == [["a"], ["b", "c", "d"]]
 
 
-async def test_same_key_from_two_callers_is_asked_once_and_answers_both(
+async def test_same_key_from_two_waiting_callers_is_asked_once_and_answers_both(
     executor: ThreadPoolExecutor,
 ) -> None:
     fake = FakeBatches()
+    fake.release.clear()
     coalescer = Coalescer(fake, executor)
+    first = asyncio.ensure_future(coalescer.load("x", later()))
+    await wait_until_sent(fake, 1)
 
-    values = list(await asyncio.gather(coalescer.load("a", later()), coalescer.load("a", later())))
+    both = asyncio.gather(coalescer.load("a", later()), coalescer.load("a", later()))
+    await asyncio.sleep(0.01)
+    fake.release.set()
 
-    assert values == ["A", "A"]
-    assert fake.batches == [["a"]]
+    assert list(await both) == ["A", "A"]
+    assert await first == "X"
+    assert fake.batches == [["x"], ["a"]]
 
 
 async def test_more_keys_than_a_batch_holds_are_split_in_arrival_order(
@@ -113,10 +131,10 @@ async def test_more_keys_than_a_batch_holds_are_split_in_arrival_order(
     coalescer = Coalescer(fake, executor, max_keys=2)
     keys = ["k1", "k2", "k3", "k4", "k5"]
 
-    values = await asyncio.gather(*(coalescer.load(k, later()) for k in keys))
+    values = await coalescer.load_many(keys, later())
 
     assert values == ["K1", "K2", "K3", "K4", "K5"]
-    assert sorted(fake.batches) == [["k1", "k2"], ["k3", "k4"], ["k5"]]
+    assert fake.batches == [["k1", "k2"], ["k3", "k4"], ["k5"]]
 
 
 async def test_missing_key_is_none(executor: ThreadPoolExecutor) -> None:
@@ -124,9 +142,21 @@ async def test_missing_key_is_none(executor: ThreadPoolExecutor) -> None:
     fake.missing = {"b"}
     coalescer = Coalescer(fake, executor)
 
-    values = list(await asyncio.gather(coalescer.load("a", later()), coalescer.load("b", later())))
+    values = await coalescer.load_many(["b", "a"], later())
 
-    assert values == ["A", None]
+    assert values == [None, "A"]
+
+
+async def test_error_of_one_batch_fails_a_caller_whose_keys_span_two_batches(
+    executor: ThreadPoolExecutor,
+) -> None:
+    fake = FakeBatches()
+    fake.fail_when = "k3"
+    coalescer = Coalescer(fake, executor, max_keys=2)
+
+    with pytest.raises(RuntimeError, match="batch with k3 failed"):
+        await coalescer.load_many(["k1", "k2", "k3"], later())
+    assert await coalescer.load("k1", later()) == "K1"
 
 
 async def test_error_reaches_exactly_the_callers_of_that_batch(
@@ -184,12 +214,20 @@ async def test_timed_out_caller_sees_the_state_of_its_batch(executor: ThreadPool
 
 async def test_batch_deadline_is_the_latest_of_its_callers(executor: ThreadPoolExecutor) -> None:
     fake = FakeBatches()
+    fake.release.clear()
     coalescer = Coalescer(fake, executor)
+    first = asyncio.ensure_future(coalescer.load("x", later(1)))
+    await wait_until_sent(fake, 1)
     deadlines = [later(1), later(3), later(2)]
 
-    await asyncio.gather(*(coalescer.load(k, d) for k, d in zip("abc", deadlines, strict=True)))
+    waiting = asyncio.gather(*(coalescer.load(k, d) for k, d in zip("abc", deadlines, strict=True)))
+    await asyncio.sleep(0.01)
+    fake.release.set()
+    await waiting
+    await first
 
-    assert fake.deadlines == [deadlines[1]]
+    assert fake.batches == [["x"], ["a", "b", "c"]]
+    assert fake.deadlines[1] == deadlines[1]
 
 
 async def test_caller_past_its_deadline_is_refused_without_a_batch(
@@ -209,7 +247,7 @@ async def test_batches_sent_counts_the_calls(executor: ThreadPoolExecutor) -> No
     fake = FakeBatches()
     coalescer = Coalescer(fake, executor)
 
-    await asyncio.gather(*(coalescer.load(k, later()) for k in "abc"))
+    await coalescer.load_many(list("abc"), later())
     await coalescer.load("d", later())
 
     assert coalescer.batches_sent == len(fake.batches) == 2
