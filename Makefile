@@ -35,7 +35,7 @@ serve: venv
 schema: venv
 	$(BIN)/gql export-schema -o schema.graphql
 
-# The benchmark (bench/): DynamoDB Local in a private network namespace, `gql serve`, six figures
+# The benchmark (bench/): DynamoDB Local in a private network namespace, `gql serve`, the figures
 # as ratios against baselines of the same run; bench/results/latest.json. Load comes from
 # autocannon, installed here into .cache/bench (wrk or bench/loadgen.py when npm is missing).
 AUTOCANNON_VERSION := 9.0.0

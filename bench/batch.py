@@ -17,7 +17,7 @@ import statistics
 import time
 from typing import Any
 
-from bench.measure import Http, Plan, say
+from bench.plan import Http, Plan, say
 from bench.report import Figure
 from bench.stack import Server, Stack, free_port
 

@@ -22,7 +22,7 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
-from bench.measure import Http, say
+from bench.plan import Http, say
 from bench.report import Figure
 from bench.stack import Server, Stack, free_port
 from gql.config import Settings

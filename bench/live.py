@@ -25,7 +25,7 @@ from pathlib import Path
 
 from bench.counting_proxy import CountingProxy
 from bench.live_ends import Client, Writer, open_client, percentile, prime, until
-from bench.measure import say
+from bench.plan import say
 from bench.report import Figure, table, write_json
 from bench.stack import GQL, REPO, Server, Stack, free_port
 

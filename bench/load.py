@@ -34,6 +34,8 @@ class Request:
     method: str = "POST"
     content_type: str = "application/json"
     expect: str | None = None  # text every 2xx answer must contain (built-in generator only)
+    # Bodies to cycle through, each connection from its own offset (built-in generator only).
+    bodies: tuple[str, ...] = ()
 
 
 class LoadError(RuntimeError):
@@ -97,9 +99,14 @@ class Builtin:
         return LoadReport(**json.loads(line))
 
     def run(self, request: Request, connections: int, duration: float, warmup: float) -> LoadReport:
-        return self.parse(
-            _run(self.command(request, connections, duration, warmup), duration + warmup + GRACE_S)
-        )
+        command = self.command(request, connections, duration, warmup)
+        if not request.bodies:
+            return self.parse(_run(command, duration + warmup + GRACE_S))
+        with tempfile.TemporaryDirectory(prefix="bench-bodies-") as tmp:
+            bodies = Path(tmp) / "bodies.json"
+            bodies.write_text(json.dumps(list(request.bodies)), encoding="utf-8")
+            command += ["--bodies", str(bodies)]
+            return self.parse(_run(command, duration + warmup + GRACE_S))
 
 
 class Autocannon:

@@ -80,12 +80,13 @@ async def _read_response(reader: asyncio.StreamReader) -> tuple[int, bytes]:
 async def _connection(
     host: str,
     port: int,
-    request: bytes,
+    requests: list[bytes],
     expect: bytes | None,
     record_from: float,
     until: float,
     counts: Counts,
 ) -> None:
+    turn = 0
     while time.perf_counter() < until:
         try:
             reader, writer = await asyncio.open_connection(host, port)
@@ -95,6 +96,8 @@ async def _connection(
             continue
         try:
             while (started := time.perf_counter()) < until:
+                request = requests[turn % len(requests)]
+                turn += 1
                 t0 = time.perf_counter_ns()
                 writer.write(request)
                 status, body = await _read_response(reader)
@@ -123,18 +126,29 @@ async def run(
     duration: float,
     warmup: float,
     expect: bytes | None,
+    bodies: list[bytes] | None = None,
 ) -> LoadReport:
     parts = urlsplit(url)
     host = parts.hostname or "127.0.0.1"
     port = parts.port or 80
-    request = build_request(url, method, body, headers)
+    requests = [build_request(url, method, b, headers) for b in (bodies or [body])]
     counts = Counts()
     start = time.perf_counter()
     record_from = start + warmup
     until = record_from + duration
+    # Each connection starts at its own offset: concurrent requests ask for different bodies.
+    step = max(1, len(requests) // max(1, connections))
     tasks = [
-        _connection(host, port, request, expect, record_from, until, counts)
-        for _ in range(connections)
+        _connection(
+            host,
+            port,
+            requests[i * step :] + requests[: i * step],
+            expect,
+            record_from,
+            until,
+            counts,
+        )
+        for i in range(connections)
     ]
     await asyncio.gather(*tasks)
     measured = max(time.perf_counter() - record_from, 1e-9)
@@ -166,7 +180,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("-b", "--body", default="", help="request body (text)")
     parser.add_argument("-H", "--header", action="append", default=[], help="NAME: VALUE")
     parser.add_argument("--expect", help="text every 2xx answer must contain")
+    parser.add_argument("--bodies", help="a JSON array of bodies to cycle through (not -b)")
     args = parser.parse_args(argv)
+    bodies = None
+    if args.bodies:
+        with open(args.bodies, encoding="utf-8") as file:
+            bodies = [b.encode() for b in json.load(file)]
     headers = []
     for header in args.header:
         name, _, value = header.partition(":")
@@ -180,6 +199,7 @@ def main(argv: list[str] | None = None) -> int:
         duration=args.duration,
         warmup=args.warmup,
         expect=args.expect.encode() if args.expect else None,
+        bodies=bodies,
     )
     try:
         import uvloop  # a faster loop keeps the client's own overhead small

@@ -24,7 +24,8 @@ from pathlib import Path
 from bench.compare import start_variant
 from bench.load import Builtin, Request
 from bench.loadgen import LoadReport
-from bench.measure import (
+from bench.loads import readings, write_readings
+from bench.plan import (
     QUICK,
     SCAN_QUERY,
     device_id,
@@ -33,7 +34,6 @@ from bench.measure import (
     reading_request,
     say,
 )
-from bench.run import readings, write_readings
 from bench.stack import REPO, Stack
 
 RESULTS = REPO / "bench" / "results"

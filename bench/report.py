@@ -22,6 +22,7 @@ class Figure:
     detail: dict[str, Any] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     error: str | None = None
+    skipped: str | None = None  # why it was not measured in this run
 
     @property
     def passed(self) -> bool | None:
@@ -32,6 +33,8 @@ class Figure:
     @property
     def verdict(self) -> str:
         passed = self.passed
+        if self.skipped:
+            return "SKIP"
         if passed is None:
             return "ERROR"
         return "PASS" if passed else "MISS"
@@ -49,6 +52,7 @@ class Figure:
             "detail": self.detail,
             "warnings": self.warnings,
             "error": self.error,
+            "skipped": self.skipped,
         }
 
 
@@ -57,6 +61,8 @@ def table(figures: list[Figure]) -> str:
     for number, figure in enumerate(figures, 1):
         ratio = "-" if figure.ratio is None else f"{figure.ratio:.2f}"
         measured = figure.summary if figure.error is None else f"error: {figure.error}"
+        if figure.skipped:
+            measured = f"skipped: {figure.skipped}"
         rows.append(
             (
                 str(number),

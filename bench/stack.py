@@ -238,11 +238,14 @@ class Stack:
             return [str(GQL)]
         return [sys.executable, "-m", "bench.variants", variant, "--"]
 
-    def gql_serve(self, table: str, variant: str | None = None) -> Server:
+    def gql_serve(self, table: str, variant: str | None = None, *, workers: int = 1) -> Server:
         """`gql serve`, as a user runs it (unless a variant is asked for)."""
         port = free_port()
         command = [*self.gql_command(variant), "serve", "--host", "127.0.0.1", "--port", str(port)]
-        return self.start_server("gql-serve", command, table, port)
+        if workers > 1:
+            command += ["--workers", str(workers)]
+        name = "gql-serve" if workers == 1 else f"gql-serve-{workers}-workers"
+        return self.start_server(name, command, table, port)
 
     def baseline_serve(self, table: str) -> Server:
         port = free_port()

@@ -15,7 +15,7 @@ import asyncio
 import functools
 import sys
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from typing import Any
 
 
@@ -61,36 +61,22 @@ def asyncio_h11() -> None:
     uvicorn.run = run
 
 
-def parallel_batch_write(threads: int = 8) -> None:
-    """`gql load` sends its BatchWriteItem requests from several threads at once."""
-    from concurrent.futures import ThreadPoolExecutor
+def no_coalescing() -> None:
+    """Reads by key batched per request only, as before gql/batching.py (to measure it)."""
+    from gql.models import Reading, ReadingKey
+    from gql.schema.context import Context
 
-    from gql.models import Reading
-    from gql.store.readings import BATCH_WRITE_SIZE, ReadingStore
+    async def load(self: Context, keys: list[ReadingKey]) -> list[Reading | None]:
+        if len(keys) == 1:
+            return [await self.run(self.store.get, keys[0])]
+        found = await self.run(self.store.batch_get, keys)
+        return [found.get(key) for key in keys]
 
-    original = ReadingStore.batch_put
-
-    def batch_put(
-        self: ReadingStore,
-        readings: Iterable[Reading],
-        *,
-        progress: Callable[[int], None] | None = None,
-    ) -> int:
-        unique = list({r.key: r for r in readings}.values())
-        chunks = [
-            unique[start : start + BATCH_WRITE_SIZE]
-            for start in range(0, len(unique), BATCH_WRITE_SIZE)
-        ]
-        with ThreadPoolExecutor(max_workers=threads) as pool:
-            for _ in pool.map(lambda chunk: original(self, chunk, progress=progress), chunks):
-                pass
-        return len(unique)
-
-    ReadingStore.batch_put = batch_put  # type: ignore[method-assign]
+    Context._load_readings = load  # type: ignore[method-assign]
 
 
 PATCHES: dict[str, Callable[[], None]] = {
-    "parallel-batch-write": parallel_batch_write,
+    "no-coalescing": no_coalescing,
     "no-wait-for": no_wait_for,
     "no-param-validation": no_param_validation,
     "asyncio-h11": asyncio_h11,

@@ -6,6 +6,7 @@ import dataclasses
 import logging
 import socket
 from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
 
 import uvicorn
 
@@ -33,14 +34,13 @@ def serve(
     host: str = "127.0.0.1",
     port: int = 8080,
     backend: str | None = None,
+    workers: int = 1,
 ) -> int:
     if backend is not None:
         settings = dataclasses.replace(settings, backend=backend)  # type: ignore[arg-type]
     print(describe_backend(settings), flush=True)
     print(f"gql: GraphQL at http://{host}:{port}/graphql", flush=True)
-    app = create_app(settings)
-    config = uvicorn.Config(
-        app,
+    options: dict[str, Any] = dict(
         host=host,
         port=port,
         log_level="info",
@@ -51,7 +51,13 @@ def serve(
         # A WebSocket message is a GraphQL request too: the same limit as an HTTP body.
         ws_max_size=settings.max_body_bytes,
     )
-    LiveServer(config, before_shutdown=[app.state.hub.shutdown]).run()
+    if workers > 1:
+        # Several workers need an import string: each process builds its own app from the
+        # environment (gql/cli/serve.py has put the --backend choice there).
+        uvicorn.run("gql.server:app_from_env", factory=True, workers=workers, **options)
+        return 0
+    app = create_app(settings)
+    LiveServer(uvicorn.Config(app, **options), before_shutdown=[app.state.hub.shutdown]).run()
     return 0
 
 
@@ -72,3 +78,8 @@ class LiveServer(uvicorn.Server):
         for hook in self.before_shutdown:
             await hook()
         await super().shutdown(sockets)
+
+
+def app_from_env() -> Any:
+    """The app of one worker process of `gql serve --workers N`."""
+    return create_app(Settings.from_env())

@@ -13,10 +13,12 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from strawberry.dataloader import DataLoader
 
+from gql.batching import Batch, BatchTimeoutError, Coalescer
 from gql.cursor import decode_cursor, encode_cursor
 from gql.errors import BackendUnavailableError, ThrottledError
 from gql.models import Reading, ReadingKey
 from gql.store.client import Budget, within
+from gql.store.readings import BATCH_GET_SIZE
 
 if TYPE_CHECKING:
     from gql.config import Settings
@@ -64,6 +66,19 @@ class Services:
     hub: Hub | None = None  # live changes; None: subscriptions are refused
     history_read_budget: int = 10_000
     series_max_buckets: int = 1000
+    # Eventually consistent reads by key from all concurrent requests share BatchGetItems.
+    readings_by_key: Coalescer[ReadingKey, Reading] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.readings_by_key = Coalescer(self._fetch_readings, self.executor, BATCH_GET_SIZE)
+
+    def _fetch_readings(self, batch: Batch[ReadingKey]) -> dict[ReadingKey, Reading]:
+        budget = batch.state = Budget(batch.deadline)
+        with within(budget):
+            if len(batch.keys) == 1:  # a lone key is a GetItem, which DynamoDB answers faster
+                found = self.store.get(batch.keys[0])
+                return {found.key: found} if found is not None else {}
+            return self.store.batch_get(batch.keys)
 
 
 @dataclass
@@ -98,8 +113,7 @@ class Context:
     async def run(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Run a blocking store call on the pool, within the request's time budget."""
         loop = asyncio.get_running_loop()
-        timeout = self.services.request_timeout
-        deadline = time.monotonic() + timeout if self.socket else self.deadline
+        deadline = self._call_deadline()
         budget = Budget(deadline)
 
         def call() -> T:
@@ -114,19 +128,28 @@ class Context:
                 loop.run_in_executor(self.services.executor, call), remaining
             )
         except TimeoutError:
-            if budget.throttled:
-                raise ThrottledError("the database is throttling requests; retry later") from None
-            raise BackendUnavailableError(
-                f"the database did not answer within {self.services.request_timeout:g} s"
-            ) from None
+            raise self._timed_out(budget) from None
+
+    def _call_deadline(self) -> float:
+        # A socket lives for hours: each of its store calls gets a budget of its own.
+        if self.socket:
+            return time.monotonic() + self.services.request_timeout
+        return self.deadline
+
+    def _timed_out(self, budget: Budget | None) -> Exception:
+        if budget is not None and budget.throttled:
+            return ThrottledError("the database is throttling requests; retry later")
+        return BackendUnavailableError(
+            f"the database did not answer within {self.services.request_timeout:g} s"
+        )
 
     async def _load_readings(self, keys: list[ReadingKey]) -> list[Reading | None]:
-        # One BatchGetItem for every reading asked for by key in this request; a lone key is
-        # a GetItem, which DynamoDB answers faster.
-        if len(keys) == 1:
-            return [await self.run(self.store.get, keys[0])]
-        found = await self.run(self.store.batch_get, keys)
-        return [found.get(key) for key in keys]
+        # The keys join those of every other request in flight (gql/batching.py).
+        try:
+            return await self.services.readings_by_key.load_many(keys, self._call_deadline())
+        except BatchTimeoutError as exc:
+            budget = exc.batch.state if exc.batch is not None else None
+            raise self._timed_out(budget) from None
 
     async def _load_latest(self, device_ids: list[str]) -> list[Reading | None]:
         # One Query per device (DynamoDB has no batch query); they run concurrently.

@@ -201,8 +201,9 @@ class Server:
     server never blocks on a full pipe, and a failing test can show its stderr.
     """
 
-    def __init__(self, env: Mapping[str, str], log_dir: Path) -> None:
+    def __init__(self, env: Mapping[str, str], log_dir: Path, *args: str) -> None:
         self.env = dict(env)
+        self.args = args  # more `gql serve` options, e.g. --workers 2
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.stdout_path = log_dir / "stdout.txt"
@@ -211,7 +212,7 @@ class Server:
         self.http = httpx.Client(base_url=self.url, timeout=10)
 
     def __enter__(self) -> Server:
-        command = [str(GQL), "serve", "--host", "127.0.0.1", "--port", str(self.port)]
+        command = [str(GQL), "serve", "--host", "127.0.0.1", "--port", str(self.port), *self.args]
         with self.stdout_path.open("wb") as out, self.stderr_path.open("wb") as err:
             self.process = subprocess.Popen(
                 command, env=self.env, stdin=subprocess.DEVNULL, stdout=out, stderr=err

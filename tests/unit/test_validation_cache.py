@@ -1,0 +1,44 @@
+"""The validation cache keyed by query text: errors are remembered, and the schema and its
+rules are part of the key, so one schema's verdict never answers for another."""
+
+from __future__ import annotations
+
+from gql.config import Settings
+from gql.schema import build_schema
+
+INTROSPECTION = "{ __schema { queryType { name } } }"
+
+
+def messages(result: object) -> list[str]:
+    return [e.message for e in getattr(result, "errors", None) or []]
+
+
+def test_invalid_query_is_refused_the_same_way_every_time() -> None:
+    schema = build_schema(Settings())
+
+    first = messages(schema.execute_sync("{ nope }"))
+    second = messages(schema.execute_sync("{ nope }"))
+
+    assert first == second
+    assert len(first) == 1
+    assert "nope" in first[0]
+
+
+def test_verdict_of_one_schema_does_not_answer_for_another() -> None:
+    development = build_schema(Settings())
+    production = build_schema(Settings(production=True))
+
+    assert messages(development.execute_sync(INTROSPECTION)) == []
+    assert messages(production.execute_sync(INTROSPECTION)) != []
+    assert messages(development.execute_sync(INTROSPECTION)) == []
+
+
+def test_same_text_is_validated_against_each_schemas_own_rules() -> None:
+    deep = '{ device(deviceId: "d") { latestReading { device { deviceId } } } }'
+    shallow = build_schema(Settings(max_depth=2))
+
+    refused = messages(shallow.execute_sync(deep))
+    allowed = messages(build_schema(Settings()).execute_sync(deep))
+
+    assert any("exceeds maximum operation depth" in m for m in refused), refused
+    assert not any("depth" in m for m in allowed), allowed
