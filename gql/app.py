@@ -23,7 +23,7 @@ from gql.config import Settings
 from gql.datafile import parse_readings
 from gql.errors import GqlError
 from gql.graphiql import ASSETS_PATH, GraphiQLPage, assets
-from gql.http import ApiKeyMiddleware, BodyLimitMiddleware
+from gql.http import AuthMiddleware, BodyLimitMiddleware, authenticator_for
 from gql.schema import Context, Cursors, Services, build_schema
 from gql.store.client import make_client
 from gql.store.embedded import Embedded, start_embedded
@@ -70,6 +70,8 @@ class GraphQLApp(GraphQLView):
             allow_queries_via_get=True,
         )
         self.services = services
+        # Built here, at start-up, so that a bad JWKS file stops the server before it serves.
+        self.authenticator = authenticator_for(settings)
         # GraphiQL with its assets served by this app (gql/graphiql.py), not from a CDN.
         self.graphiql = None if settings.production else GraphiQLPage()
 
@@ -130,8 +132,8 @@ def create_app(
     middleware = [
         Middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes, paths=("/graphql",)),
         Middleware(
-            ApiKeyMiddleware,
-            keys=settings.api_keys,
+            AuthMiddleware,
+            authenticator=graphql.authenticator,
             paths=("/graphql",),
             open_paths=(ASSETS_PATH,),
         ),

@@ -99,7 +99,7 @@ class GraphQLView(GraphQL[Context, None]):
         media_type = sub_response.media_type or JSON
         status = sub_response.status_code or 200
         request_error = isinstance(response_data, dict) and "data" not in response_data
-        if media_type == GRAPHQL_RESPONSE and request_error:
+        if media_type == GRAPHQL_RESPONSE and request_error and status == 200:
             status = 400
         response = Response(self.encode_json(response_data), status, media_type=media_type)
         response.headers.raw.extend(sub_response.headers.raw)
