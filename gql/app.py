@@ -21,6 +21,7 @@ from starlette.websockets import WebSocket
 
 from gql.config import Settings
 from gql.datafile import parse_readings
+from gql.documents import Documents, PersistedQueries, load_trusted_documents
 from gql.errors import GqlError
 from gql.graphiql import ASSETS_PATH, GraphiQLPage, assets
 from gql.http import AuthMiddleware, BodyLimitMiddleware, authenticator_for
@@ -72,6 +73,8 @@ class GraphQLApp(GraphQLView):
         self.services = services
         # Built here, at start-up, so that a bad JWKS file stops the server before it serves.
         self.authenticator = authenticator_for(settings)
+        self.documents = documents_for(settings)
+        self.persisted_cache_control = persisted_cache_control(settings)
         # GraphiQL with its assets served by this app (gql/graphiql.py), not from a CDN.
         self.graphiql = None if settings.production else GraphiQLPage()
 
@@ -82,6 +85,23 @@ class GraphQLApp(GraphQLView):
 
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
         return Context(self.services, request=request, response=response)
+
+
+def documents_for(settings: Settings) -> Documents:
+    trusted = settings.trusted_documents
+    return Documents(
+        PersistedQueries(settings.persisted_queries_cache_size),
+        load_trusted_documents(trusted) if trusted else None,
+    )
+
+
+def persisted_cache_control(settings: Settings) -> str | None:
+    """A query named by hash over GET has a stable URL: a CDN may keep its answer, but only
+    a private cache may when the answer depends on who asks."""
+    if not settings.persisted_query_max_age:
+        return None
+    audience = "private" if settings.auth_required else "public"
+    return f"{audience}, max-age={settings.persisted_query_max_age}"
 
 
 def create_app(

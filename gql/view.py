@@ -8,6 +8,9 @@
 - A mutation over GET gets 405, so links and prefetchers cannot write.
 - Transport-level refusals are GraphQL-shaped JSON with `extensions.code`, like every other
   error, instead of plain text.
+- The document may be named by hash (persisted queries) or restricted to a list (trusted
+  documents): gql/documents.py decides which runs. `PersistedQueryNotFound` is answered with
+  200, as Apollo's clients expect before they resend the full text.
 """
 
 from __future__ import annotations
@@ -25,7 +28,8 @@ from strawberry.http import GraphQLHTTPResponse, process_result
 from strawberry.http.parse_content_type import parse_content_type
 from strawberry.types import ExecutionResult
 
-from gql.errors import InputError
+from gql.documents import Documents
+from gql.errors import GqlError, InputError, PersistedQueryNotFoundError
 from gql.http import error_body
 from gql.schema import Context
 from gql.store.codec import to_number
@@ -40,6 +44,11 @@ def _media_type(request: Request) -> str:
 
 
 class GraphQLView(GraphQL[Context, None]):
+    # Which document runs (persisted queries, trusted documents); None: the query as sent.
+    documents: Documents | None = None
+    # Cache-Control of a successful query named by hash over GET; None: no header.
+    persisted_cache_control: str | None = None
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await super().__call__(scope, receive, send)
@@ -49,6 +58,10 @@ class GraphQLView(GraphQL[Context, None]):
             response = await self.run(request)
         except HTTPException as exc:
             response = self._refusal(request, exc.status_code, exc.reason)
+        except GqlError as exc:  # from documents.resolve: the operation never ran
+            status = 200 if isinstance(exc, PersistedQueryNotFoundError) else 400
+            body = error_body(exc.message, exc.code)
+            response = Response(body, status_code=status, media_type=_media_type(request))
         await response(scope, receive, send)
 
     def _refusal(self, request: Request, status: int, reason: str) -> Response:
@@ -67,7 +80,16 @@ class GraphQLView(GraphQL[Context, None]):
         sub_response = await super().get_sub_response(request)
         # Remembered here because create_response is not given the request.
         sub_response.media_type = _media_type(request)
+        params = request.query_params
+        if self.persisted_cache_control and "extensions" in params and "query" not in params:
+            # Kept by create_response only when the answer has no error.
+            sub_response.headers["cache-control"] = self.persisted_cache_control
         return sub_response
+
+    def should_render_graphql_ide(self, request: Any) -> bool:
+        # A GET with a hash and no query is a persisted query, whatever it accepts.
+        params = request.query_params
+        return "extensions" not in params and super().should_render_graphql_ide(request)
 
     async def parse_http_body(self, request: AsyncHTTPRequestAdapter) -> Any:
         if request.method == "POST":
@@ -76,7 +98,11 @@ class GraphQLView(GraphQL[Context, None]):
                 raise HTTPException(
                     415, f"POST bodies must be {JSON}, got {content_type or 'no content type'}"
                 )
-        return await super().parse_http_body(request)
+        data = await super().parse_http_body(request)
+        if self.documents is not None:
+            for item in data if isinstance(data, list) else [data]:
+                item.query = self.documents.resolve(item.query, item.extensions)
+        return data
 
     async def process_result(
         self, request: Request, result: ExecutionResult
@@ -101,6 +127,10 @@ class GraphQLView(GraphQL[Context, None]):
         request_error = isinstance(response_data, dict) and "data" not in response_data
         if media_type == GRAPHQL_RESPONSE and request_error and status == 200:
             status = 400
+        if "cache-control" in sub_response.headers and (
+            status != 200 or _has_errors(response_data)
+        ):
+            del sub_response.headers["cache-control"]
         response = Response(self.encode_json(response_data), status, media_type=media_type)
         response.headers.raw.extend(sub_response.headers.raw)
         return response
@@ -115,6 +145,11 @@ class GraphQLView(GraphQL[Context, None]):
         if isinstance(body, dict):
             _refuse_unstorable(body.get("variables"), "$")
         return body
+
+
+def _has_errors(response_data: GraphQLHTTPResponse | list[GraphQLHTTPResponse]) -> bool:
+    items = response_data if isinstance(response_data, list) else [response_data]
+    return any(item.get("errors") for item in items)
 
 
 class _Unstorable:
