@@ -20,7 +20,7 @@ lint: venv
 	$(BIN)/mypy
 
 # pytest runs in a private network namespace with DynamoDB Local on 127.0.0.1:8000.
-test: lint
+test: lint apollo-client
 	scripts/dynamodb-local --install-only
 	scripts/in-netns $(BIN)/python -m pytest $(PYTEST_ARGS)
 
@@ -58,3 +58,17 @@ bench: venv bench-tools
 bench-smoke: venv bench-tools
 	scripts/dynamodb-local --install-only
 	scripts/in-netns $(BIN)/python -m bench --quick $(BENCH_ARGS)
+
+# Apollo Client for tests/hardening/test_apollo_client.py, installed into .cache/apollo-client
+# before pytest runs (its network namespace has no network); the test skips without npm.
+APOLLO_CLIENT_VERSION := 4.3.8
+
+.PHONY: apollo-client
+
+apollo-client:
+	@if [ "$$(cat .cache/apollo-client/.installed 2>/dev/null)" = "$(APOLLO_CLIENT_VERSION)" ]; then :; \
+	elif command -v npm >/dev/null; then \
+		npm install --prefix .cache/apollo-client --no-audit --no-fund --loglevel=error \
+			@apollo/client@$(APOLLO_CLIENT_VERSION) graphql@16.11.0 rxjs@7.8.2 \
+			&& echo $(APOLLO_CLIENT_VERSION) >.cache/apollo-client/.installed; \
+	else echo "apollo-client: npm not found: tests/hardening/test_apollo_client.py skips"; fi
