@@ -48,6 +48,7 @@ class Settings:
     jwt_leeway_seconds: int = 30
     jwt_jwks_cache_seconds: float = 600
     jwt_jwks_cooldown_seconds: float = 30
+    jwt_scope_prefix: str = ""
     # Persisted queries and trusted documents (gql/documents.py).
     persisted_queries_cache_size: int = 1000
     persisted_query_max_age: int = 0
@@ -132,6 +133,7 @@ def _auth_settings(read: _Reader) -> dict[str, Any]:
         "jwt_leeway_seconds": read.integer("GQL_JWT_LEEWAY_SECONDS", 30, low=0),
         "jwt_jwks_cache_seconds": read.seconds("GQL_JWT_JWKS_CACHE_SECONDS", 600),
         "jwt_jwks_cooldown_seconds": read.seconds("GQL_JWT_JWKS_COOLDOWN_SECONDS", 30),
+        "jwt_scope_prefix": read.text("GQL_JWT_SCOPE_PREFIX") or "",
     }
 
 

@@ -146,7 +146,10 @@ def authenticator_for(settings: Settings) -> Authenticator:
                 cooldown_seconds=settings.jwt_jwks_cooldown_seconds,
             )
         policy = TokenPolicy(
-            settings.jwt_issuer, frozenset(settings.jwt_audiences), settings.jwt_leeway_seconds
+            settings.jwt_issuer,
+            frozenset(settings.jwt_audiences),
+            settings.jwt_leeway_seconds,
+            settings.jwt_scope_prefix,
         )
         tokens = TokenVerifier(keys, policy)
     return Authenticator(parse_api_keys(settings.api_keys), tokens)

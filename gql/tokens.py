@@ -7,7 +7,9 @@
   tokens have no `aud`; they carry `client_id` and `token_use: access`, and for those (only)
   `client_id` is taken as the audience.
 - Scopes come from `scope` (space-separated, as OAuth and Cognito write it) and `scp` (a list,
-  or a space-separated string, as Azure AD and Okta write it).
+  or a space-separated string, as Azure AD and Okta write it). Cognito names a custom scope
+  `<resource server>/<scope>`: with `scope_prefix` "devices-api/", "devices-api/readings:read"
+  is read as `readings:read`.
 - Keys come from PyJWT's PyJWKClient: the set is cached for `cache_seconds`, an unknown `kid`
   refetches it at most once per `cooldown_seconds` (so tokens with made-up kids cannot turn the
   server into a flood of requests to the identity provider). A fetch blocks, so it runs in a
@@ -108,6 +110,7 @@ class TokenPolicy:
     issuer: str
     audiences: frozenset[str]
     leeway_seconds: float = 30
+    scope_prefix: str = ""
 
 
 class TokenVerifier:
@@ -127,7 +130,7 @@ class TokenVerifier:
             raise UnauthenticatedError("the token's signing key (kid) is not known")
         claims = self._claims(token, key, header["alg"])
         subject = claims.get("sub") or claims.get("client_id") or "token"
-        return VerifiedToken(str(subject), _scopes(claims))
+        return VerifiedToken(str(subject), _scopes(claims, self.policy.scope_prefix))
 
     def _claims(self, token: str, key: PyJWK, alg: str) -> dict[str, Any]:
         if isinstance(key.key, str | bytes):  # a symmetric (oct) key: never for a token
@@ -178,7 +181,7 @@ def _header(token: str) -> dict[str, Any]:
     return header
 
 
-def _scopes(claims: dict[str, Any]) -> frozenset[str]:
+def _scopes(claims: dict[str, Any], prefix: str) -> frozenset[str]:
     scopes: set[str] = set()
     for name in ("scope", "scp"):
         value = claims.get(name)
@@ -186,4 +189,6 @@ def _scopes(claims: dict[str, Any]) -> frozenset[str]:
         if isinstance(value, list):
             items = value
         scopes.update(item for item in items if isinstance(item, str))
+    if prefix:
+        scopes |= {scope.removeprefix(prefix) for scope in scopes if scope.startswith(prefix)}
     return frozenset(scopes)

@@ -30,7 +30,7 @@ from strawberry.extensions import (
 from strawberry.extensions.disable_introspection import DisableIntrospection
 from strawberry.relay import GlobalIDValueError
 
-from gql.auth import Principal, require_scope
+from gql.auth import Principal, require_scope, scope_for
 from gql.config import Settings
 from gql.errors import ForbiddenError, GqlError, InputError, ThrottledError, UnauthenticatedError
 from gql.store.codec import to_number
@@ -151,6 +151,10 @@ class ScopeCheck(SchemaExtension):
             response: Any = getattr(context, "response", None)
             if hasattr(response, "status_code"):  # HTTP only; a socket has no status
                 response.status_code = 403 if isinstance(exc, ForbiddenError) else 401
+                if isinstance(principal, Principal) and principal.kind == "token":
+                    response.headers["www-authenticate"] = (  # RFC 6750, section 3.1
+                        f'Bearer error="insufficient_scope", scope="{scope_for(operation)}"'
+                    )
             error = GraphQLError(exc.message, original_error=exc, extensions={"code": exc.code})
             if operation == "subscription":
                 raise error from None

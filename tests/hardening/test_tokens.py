@@ -196,6 +196,9 @@ def test_a_read_only_token_reads_but_cannot_write(api: Http, scopes: str, figure
     assert mutation.status_code == 403
     assert codes(decoded(mutation)) == ["FORBIDDEN"]
     assert "data" not in decoded(mutation)
+    assert mutation.headers["www-authenticate"] == (
+        'Bearer error="insufficient_scope", scope="readings:write"'
+    )
 
 
 def test_a_token_with_the_write_scope_writes(api: Http, figure: Figure) -> None:
@@ -292,3 +295,21 @@ def test_a_jwks_file_verifies_without_any_fetch(
         unknown = api.post(QUERY, headers=bearer(RSA.token(scope=READ)))
     figure(f"JWKS file: known key {ok.status_code}, other key {unknown.status_code}")
     assert (ok.status_code, unknown.status_code) == (200, 401)
+
+
+def test_cognito_resource_server_scopes_with_a_prefix(
+    module_store: ReadingStore, idp: JwksServer, figure: Figure
+) -> None:
+    settings = token_settings(module_store.table, idp, jwt_scope_prefix="devices-api/")
+    token = RSA.token(
+        aud=None,
+        client_id=AUDIENCE,
+        token_use="access",
+        scope="devices-api/readings:read other-api/readings:write",
+    )
+    with served(settings, module_store) as api:
+        query = api.post(QUERY, headers=bearer(token))
+        mutation = api.post(MUTATION, headers=bearer(token))
+    figure(f"prefixed scopes: query {query.status_code}, mutation {mutation.status_code}")
+    assert decoded(query) == {"data": {"__typename": "Query"}}
+    assert mutation.status_code == 403, "another resource server's scope grants nothing"
