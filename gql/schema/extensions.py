@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 from graphql import (
     ArgumentNode,
     ASTValidationRule,
-    ExecutionResult,
     FloatValueNode,
     GraphQLError,
     IntValueNode,
@@ -30,9 +29,10 @@ from strawberry.extensions import (
 from strawberry.extensions.disable_introspection import DisableIntrospection
 from strawberry.relay import GlobalIDValueError
 
-from gql.auth import Principal, require_scope, scope_for
 from gql.config import Settings
-from gql.errors import ForbiddenError, GqlError, InputError, ThrottledError, UnauthenticatedError
+from gql.documents import load_trusted_documents
+from gql.errors import GqlError, InputError, ThrottledError
+from gql.schema.access import ScopeCheck, TrustedOnly
 from gql.store.codec import to_number
 
 log = logging.getLogger("gql.errors")
@@ -131,38 +131,6 @@ class NumberLiterals(ValidationRule):
             self.report_error(GraphQLError(exc.message, node))
 
 
-class ScopeCheck(SchemaExtension):
-    """The scope the operation that runs needs (gql.auth.scope_for), checked once it is known.
-
-    The HTTP edge put the caller's Principal in the ASGI scope (`auth`), and the WebSocket's
-    on_ws_connect does the same for a socket. A refusal is FORBIDDEN with HTTP 403.
-    """
-
-    def on_execute(self) -> Iterator[None]:
-        context = self.execution_context.context
-        scope = getattr(getattr(context, "request", None), "scope", None) or {}
-        principal = scope.get("auth")
-        operation = self.execution_context.operation_type.value
-        try:
-            if not isinstance(principal, Principal):  # not reached: the edge always sets it
-                raise UnauthenticatedError("the request carried no checked credential")
-            require_scope(principal, operation)
-        except GqlError as exc:
-            response: Any = getattr(context, "response", None)
-            if hasattr(response, "status_code"):  # HTTP only; a socket has no status
-                response.status_code = 403 if isinstance(exc, ForbiddenError) else 401
-                if isinstance(principal, Principal) and principal.kind == "token":
-                    response.headers["www-authenticate"] = (  # RFC 6750, section 3.1
-                        f'Bearer error="insufficient_scope", scope="{scope_for(operation)}"'
-                    )
-            error = GraphQLError(exc.message, original_error=exc, extensions={"code": exc.code})
-            if operation == "subscription":
-                raise error from None
-            # A result set before execution is answered as it is, through ErrorCodes.
-            self.execution_context.result = ExecutionResult(data=None, errors=[error])
-        yield
-
-
 def extensions_for(settings: Settings) -> list[Callable[[], SchemaExtension]]:
     """Factories, so that no extension instance is shared between requests.
 
@@ -186,4 +154,8 @@ def extensions_for(settings: Settings) -> list[Callable[[], SchemaExtension]]:
         extensions.append(DisableIntrospection)
     if settings.auth_required:
         extensions.append(ScopeCheck)
+    if settings.trusted_documents:
+        # Checked here too, for every transport: a WebSocket's documents skip the HTTP view.
+        trusted = load_trusted_documents(settings.trusted_documents)
+        extensions.append(lambda: TrustedOnly(trusted))
     return extensions
