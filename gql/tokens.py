@@ -20,8 +20,10 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import ssl
-from collections.abc import Iterable
+import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -30,6 +32,8 @@ import jwt
 from jwt import PyJWK, PyJWKClient, PyJWKSet
 
 from gql.errors import BackendUnavailableError, ConfigError, UnauthenticatedError
+
+log = logging.getLogger("gql.tokens")
 
 ASYMMETRIC = frozenset(
     {"RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA"}
@@ -64,7 +68,12 @@ class FileKeys:
 
 
 class UrlKeys:
-    """A JWKS fetched over HTTPS by PyJWKClient, cached and refreshed as the module says."""
+    """A JWKS fetched over HTTPS by PyJWKClient, cached and refreshed as the module says.
+
+    When the provider cannot be reached, the keys last fetched keep verifying tokens (a
+    provider's outage should not sign everyone out), and another attempt waits for the
+    cooldown, so requests fail fast instead of queueing behind fetches that time out.
+    """
 
     def __init__(
         self,
@@ -74,6 +83,7 @@ class UrlKeys:
         cache_seconds: float = 600,
         cooldown_seconds: float = 30,
         timeout: float = 5,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.client = PyJWKClient(
             url,
@@ -82,21 +92,41 @@ class UrlKeys:
             cooldown_duration=cooldown_seconds,
             timeout=timeout,
         )
+        self.cooldown_seconds = cooldown_seconds
+        self.clock = clock
+        self._last_known: dict[str, PyJWK] = {}
+        self._failed_at: float | None = None
 
     def cached(self, kid: str) -> PyJWK | None:
         cache = self.client.jwk_set_cache
         keys = cache.get() if cache is not None else None
-        if not isinstance(keys, PyJWKSet):
-            return None
-        return next((key for key in keys.keys if key.key_id == kid), None)
+        if isinstance(keys, PyJWKSet):
+            return next((key for key in keys.keys if key.key_id == kid), None)
+        return None
 
     def fetch(self, kid: str) -> PyJWK | None:
+        failed_recently = (
+            self._failed_at is not None and self.clock() - self._failed_at < self.cooldown_seconds
+        )
         try:
-            return self.client.get_signing_key(kid)
-        except jwt.PyJWKClientConnectionError:
+            if failed_recently:
+                raise jwt.PyJWKClientConnectionError("the last attempt failed")
+            key = self.client.get_signing_key(kid)
+        except jwt.PyJWKClientError as exc:
+            if not isinstance(exc, jwt.PyJWKClientConnectionError):
+                return None  # fetched, and no such kid
+            if not failed_recently:
+                self._failed_at = self.clock()
+                log.warning("JWKS fetch failed: %s", exc)
+            if kid in self._last_known:
+                return self._last_known[kid]
             raise BackendUnavailableError("the token signing keys could not be fetched") from None
-        except jwt.PyJWKClientError:
-            return None
+        except jwt.PyJWTError as exc:  # a JWKS that does not parse: the provider's fault
+            log.warning("JWKS unusable: %s", exc)
+            raise BackendUnavailableError("the token signing keys could not be read") from None
+        self._failed_at = None
+        self._last_known = {k.key_id: k for k in self.client.get_signing_keys() if k.key_id}
+        return key
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,8 +154,10 @@ class TokenVerifier:
         header = _header(token)
         key = self.keys.cached(header["kid"])
         if key is None:
-            async with self._fetching:
-                key = await asyncio.to_thread(self.keys.fetch, header["kid"])
+            async with self._fetching:  # a fetch just made by another request may have it
+                key = self.keys.cached(header["kid"]) or await asyncio.to_thread(
+                    self.keys.fetch, header["kid"]
+                )
         if key is None:
             raise UnauthenticatedError("the token's signing key (kid) is not known")
         claims = self._claims(token, key, header["alg"])

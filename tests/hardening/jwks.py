@@ -148,6 +148,10 @@ class JwksServer:
         exc: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
+        self.stop()
+
+    def stop(self) -> None:
+        """The provider goes away: its port refuses connections (safe to call twice)."""
         self.httpd.shutdown()
         self.httpd.server_close()
         self._thread.join()

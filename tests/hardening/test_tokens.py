@@ -313,3 +313,22 @@ def test_cognito_resource_server_scopes_with_a_prefix(
     figure(f"prefixed scopes: query {query.status_code}, mutation {mutation.status_code}")
     assert decoded(query) == {"data": {"__typename": "Query"}}
     assert mutation.status_code == 403, "another resource server's scope grants nothing"
+
+
+def test_keys_already_fetched_outlive_an_outage_of_the_provider(
+    module_store: ReadingStore, tmp_path: Path, figure: Figure
+) -> None:
+    with JwksServer(tmp_path, jwks(RSA)) as idp:
+        settings = token_settings(module_store.table, idp, jwt_jwks_cache_seconds=0.2)
+        with served(settings, module_store) as api:
+            before = api.post(QUERY, headers=bearer(RSA.token(scope=READ)))
+            idp.stop()  # the provider goes away...
+            time.sleep(0.3)  # ...and the cached set expires
+            known = api.post(QUERY, headers=bearer(RSA.token(scope=READ)))
+            unknown = api.post(QUERY, headers=bearer(EC.token(scope=READ)))
+    figure(
+        f"provider down: known kid {known.status_code}, unknown kid {unknown.status_code} "
+        f"{codes(decoded(unknown))}"
+    )
+    assert (before.status_code, known.status_code, unknown.status_code) == (200, 200, 503)
+    assert codes(decoded(unknown)) == ["BACKEND_UNAVAILABLE"]
