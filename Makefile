@@ -21,6 +21,7 @@ lint: venv
 
 # pytest runs in a private network namespace with DynamoDB Local on 127.0.0.1:8000.
 test: lint client-tools
+test: lint apollo-client
 	scripts/dynamodb-local --install-only
 	scripts/in-netns $(BIN)/python -m pytest $(PYTEST_ARGS)
 
@@ -74,3 +75,17 @@ client-tools:
 		&& cp client-examples/js/package.json client-examples/js/package-lock.json .cache/clients/ \
 		&& npm ci --prefix .cache/clients --no-audit --no-fund --loglevel=error; \
 	else echo "client-tools: npm not found: the JavaScript subscriber's tests will skip"; fi
+
+# Apollo Client for tests/hardening/test_apollo_client.py, installed into .cache/apollo-client
+# before pytest runs (its network namespace has no network); the test skips without npm.
+APOLLO_CLIENT_VERSION := 4.3.8
+
+.PHONY: apollo-client
+
+apollo-client:
+	@if [ "$$(cat .cache/apollo-client/.installed 2>/dev/null)" = "$(APOLLO_CLIENT_VERSION)" ]; then :; \
+	elif command -v npm >/dev/null; then \
+		npm install --prefix .cache/apollo-client --no-audit --no-fund --loglevel=error \
+			@apollo/client@$(APOLLO_CLIENT_VERSION) graphql@16.11.0 rxjs@7.8.2 \
+			&& echo $(APOLLO_CLIENT_VERSION) >.cache/apollo-client/.installed; \
+	else echo "apollo-client: npm not found: tests/hardening/test_apollo_client.py skips"; fi

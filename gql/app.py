@@ -22,9 +22,10 @@ from starlette.websockets import WebSocket
 
 from gql.config import Settings
 from gql.datafile import parse_readings
+from gql.documents import Documents, PersistedQueries, load_trusted_documents
 from gql.errors import GqlError
 from gql.graphiql import ASSETS_PATH, GraphiQLPage, assets
-from gql.http import ApiKeyMiddleware, BodyLimitMiddleware
+from gql.http import AuthMiddleware, BodyLimitMiddleware, authenticator_for
 from gql.live import ChangeSource, Hub
 from gql.schema import Context, Cursors, Services, build_schema
 from gql.sockets import SocketLimit
@@ -94,9 +95,12 @@ class GraphQLApp(GraphQLView):
             allowed_origins=settings.cors_origins,
         )
         self.services = services
-        self.api_keys = settings.api_keys
         self.ping_seconds = settings.ws_ping_seconds
         self.sockets = SocketLimit(settings.max_sockets)
+        # Built here, at start-up, so that a bad JWKS file stops the server before it serves.
+        self.authenticator = authenticator_for(settings)
+        self.documents = documents_for(settings)
+        self.persisted_cache_control = persisted_cache_control(settings)
         # GraphiQL with its assets served by this app (gql/graphiql.py), not from a CDN.
         self.graphiql = None if settings.production else GraphiQLPage()
 
@@ -109,6 +113,23 @@ class GraphQLApp(GraphQLView):
         if isinstance(request, WebSocket):  # one context for the socket's whole life
             return Context(self.services, request=request, socket=True)
         return Context(self.services, request=request, response=response)
+
+
+def documents_for(settings: Settings) -> Documents:
+    trusted = settings.trusted_documents
+    return Documents(
+        PersistedQueries(settings.persisted_queries_cache_size),
+        load_trusted_documents(trusted) if trusted else None,
+    )
+
+
+def persisted_cache_control(settings: Settings) -> str | None:
+    """A query named by hash over GET has a stable URL: a CDN may keep its answer, but only
+    a private cache may when the answer depends on who asks."""
+    if not settings.persisted_query_max_age:
+        return None
+    audience = "private" if settings.auth_required else "public"
+    return f"{audience}, max-age={settings.persisted_query_max_age}"
 
 
 def create_app(
@@ -167,8 +188,8 @@ def create_app(
     middleware = [
         Middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes, paths=("/graphql",)),
         Middleware(
-            ApiKeyMiddleware,
-            keys=settings.api_keys,
+            AuthMiddleware,
+            authenticator=graphql.authenticator,
             paths=("/graphql",),
             open_paths=(ASSETS_PATH,),
         ),

@@ -5,8 +5,9 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
+from gql.auth import parse_api_keys
 from gql.errors import ConfigError
 
 Backend = Literal["embedded", "aws"]
@@ -56,6 +57,29 @@ class Settings:
     def streams_endpoint_url(self) -> str | None:
         return self.streams_endpoint or self.endpoint_url
 
+    # Bearer tokens (gql/tokens.py): on when a JWKS URL or file is given.
+    jwt_jwks_url: str | None = None
+    jwt_jwks_file: str | None = None
+    jwt_jwks_ca_file: str | None = None
+    jwt_issuer: str | None = None
+    jwt_audiences: tuple[str, ...] = ()
+    jwt_leeway_seconds: int = 30
+    jwt_jwks_cache_seconds: float = 600
+    jwt_jwks_cooldown_seconds: float = 30
+    jwt_scope_prefix: str = ""
+    # Persisted queries and trusted documents (gql/documents.py).
+    persisted_queries_cache_size: int = 1000
+    persisted_query_max_age: int = 0
+    trusted_documents: str | None = None
+
+    @property
+    def jwt_enabled(self) -> bool:
+        return self.jwt_jwks_url is not None or self.jwt_jwks_file is not None
+
+    @property
+    def auth_required(self) -> bool:
+        return bool(self.api_keys) or self.jwt_enabled
+
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
         env = os.environ if env is None else env
@@ -101,7 +125,46 @@ class Settings:
             stream_max_outage_seconds=read.seconds("GQL_STREAM_MAX_OUTAGE_SECONDS", 30.0),
             history_read_budget=read.integer("GQL_HISTORY_READ_BUDGET", 10_000, low=1),
             series_max_buckets=read.integer("GQL_SERIES_MAX_BUCKETS", 1000, low=1),
+            **_auth_settings(read),
+            persisted_queries_cache_size=read.integer(
+                "GQL_PERSISTED_QUERIES_CACHE_SIZE", 1000, low=1
+            ),
+            persisted_query_max_age=read.integer("GQL_PERSISTED_QUERY_MAX_AGE", 0, low=0),
+            trusted_documents=read.text("GQL_TRUSTED_DOCUMENTS"),
         )
+
+
+def _auth_settings(read: _Reader) -> dict[str, Any]:
+    """API keys and bearer tokens, checked together: half a JWT configuration is an error."""
+    try:
+        parse_api_keys(read.items("GQL_API_KEYS"))
+    except ValueError as exc:
+        raise ConfigError(f"GQL_API_KEYS: {exc}") from None
+    url, file = read.text("GQL_JWT_JWKS_URL"), read.text("GQL_JWT_JWKS_FILE")
+    issuer, audiences = read.text("GQL_JWT_ISSUER"), tuple(read.items("GQL_JWT_AUDIENCE"))
+    if url and file:
+        raise ConfigError("GQL_JWT_JWKS_URL and GQL_JWT_JWKS_FILE: set one, not both")
+    if url and not url.lower().startswith("https://"):
+        raise ConfigError(f"GQL_JWT_JWKS_URL: {url!r} must be an https:// URL")
+    if url or file:
+        for name, value in (("GQL_JWT_ISSUER", issuer), ("GQL_JWT_AUDIENCE", audiences)):
+            if not value:
+                raise ConfigError(f"{name}: required when GQL_JWT_JWKS_URL or _FILE is set")
+    else:
+        for name in ("GQL_JWT_ISSUER", "GQL_JWT_AUDIENCE", "GQL_JWT_JWKS_CA_FILE"):
+            if read.text(name):
+                raise ConfigError(f"{name}: set, but neither GQL_JWT_JWKS_URL nor _FILE is")
+    return {
+        "jwt_jwks_url": url,
+        "jwt_jwks_file": file,
+        "jwt_jwks_ca_file": read.text("GQL_JWT_JWKS_CA_FILE"),
+        "jwt_issuer": issuer,
+        "jwt_audiences": audiences,
+        "jwt_leeway_seconds": read.integer("GQL_JWT_LEEWAY_SECONDS", 30, low=0),
+        "jwt_jwks_cache_seconds": read.seconds("GQL_JWT_JWKS_CACHE_SECONDS", 600),
+        "jwt_jwks_cooldown_seconds": read.seconds("GQL_JWT_JWKS_COOLDOWN_SECONDS", 30),
+        "jwt_scope_prefix": read.text("GQL_JWT_SCOPE_PREFIX") or "",
+    }
 
 
 @dataclass(frozen=True)

@@ -1,12 +1,19 @@
-"""HTTP-level guards that run before GraphQL sees a request: body size and API keys."""
+"""HTTP-level guards that run before GraphQL sees a request: body size and credentials."""
 
 from __future__ import annotations
 
-import hmac
 import json
+import ssl
 from collections.abc import Iterable
+from urllib.parse import parse_qs
 
+from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from gql.auth import Authenticator, parse_api_keys
+from gql.config import Settings
+from gql.errors import BackendUnavailableError, UnauthenticatedError
+from gql.tokens import FileKeys, KeySource, TokenPolicy, TokenVerifier, UrlKeys
 
 
 def error_body(message: str, code: str) -> bytes:
@@ -74,26 +81,32 @@ class BodyLimitMiddleware:
         )
 
 
-class ApiKeyMiddleware:
-    """When keys are configured, `x-api-key` must match one of them (compared in constant time)."""
+class AuthMiddleware:
+    """Authenticates every GraphQL request at the edge and puts the Principal in the scope.
+
+    A request without a valid credential, where one is required, never reaches GraphQL: 401
+    UNAUTHENTICATED with WWW-Authenticate. The scope an operation needs is only known once its
+    document is parsed, so that check is the schema's (`ScopeCheck`), which reads
+    `scope["auth"]` (Starlette's place for it: `request.auth`). WebSockets pass through: their
+    credential comes in connection_init, which the view's `on_ws_connect` checks.
+    """
 
     def __init__(
         self,
         app: ASGIApp,
         *,
-        keys: Iterable[str],
+        authenticator: Authenticator,
         paths: Iterable[str],
         open_paths: Iterable[str] = (),
     ) -> None:
         self.app = app
-        self.keys = [key.encode() for key in keys]
+        self.authenticator = authenticator
         self.paths = tuple(paths)
         self.open_paths = tuple(open_paths)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if (
-            not self.keys
-            or scope["type"] != "http"
+            scope["type"] != "http"
             or scope.get("method") == "OPTIONS"
             or not scope["path"].startswith(self.paths)
             or scope["path"].startswith(self.open_paths)
@@ -101,25 +114,61 @@ class ApiKeyMiddleware:
         ):
             await self.app(scope, receive, send)
             return
-        given = dict(scope["headers"]).get(b"x-api-key", b"")
-        # Compare against every key, so the time taken does not tell which one nearly matched.
-        matches = [hmac.compare_digest(given, key) for key in self.keys]
-        if not any(matches):
-            await send_error(
-                send,
-                401,
-                "a valid x-api-key header is required",
-                "UNAUTHENTICATED",
-                www_authenticate="ApiKey",
+        try:
+            principal = await self.authenticator.authenticate(Headers(scope=scope))
+        except UnauthenticatedError as exc:
+            challenge = self.authenticator.challenge(
+                invalid_token=_authorization(scope).startswith("bearer ")
             )
+            await send_error(send, 401, exc.message, exc.code, www_authenticate=challenge)
             return
+        except BackendUnavailableError as exc:
+            await send_error(send, 503, exc.message, exc.code, retry_after="5")
+            return
+        scope["auth"] = principal
         await self.app(scope, receive, send)
 
 
+def authenticator_for(settings: Settings) -> Authenticator:
+    """The Authenticator the settings describe; a JWKS file is read here, at start-up."""
+    tokens = None
+    if settings.jwt_enabled:
+        assert settings.jwt_issuer is not None
+        keys: KeySource
+        if settings.jwt_jwks_file is not None:
+            keys = FileKeys(settings.jwt_jwks_file)
+        else:
+            assert settings.jwt_jwks_url is not None
+            keys = UrlKeys(
+                settings.jwt_jwks_url,
+                ssl_context=ssl.create_default_context(cafile=settings.jwt_jwks_ca_file),
+                cache_seconds=settings.jwt_jwks_cache_seconds,
+                cooldown_seconds=settings.jwt_jwks_cooldown_seconds,
+            )
+        policy = TokenPolicy(
+            settings.jwt_issuer,
+            frozenset(settings.jwt_audiences),
+            settings.jwt_leeway_seconds,
+            settings.jwt_scope_prefix,
+        )
+        tokens = TokenVerifier(keys, policy)
+    return Authenticator(parse_api_keys(settings.api_keys), tokens)
+
+
+def _authorization(scope: Scope) -> str:
+    value: bytes = dict(scope["headers"]).get(b"authorization", b"")
+    return value.decode("latin-1").lower()
+
+
 def _asks_for_the_ide_page(scope: Scope) -> bool:
-    # GraphiQL's page holds no data, and a browser cannot send x-api-key to load it; the
-    # queries it then sends carry the key from GraphiQL's headers editor.
-    if scope.get("method") != "GET" or b"query=" in scope.get("query_string", b""):
+    # GraphiQL's page holds no data, and a browser cannot send a credential to load it; the
+    # queries it then sends carry one from GraphiQL's headers editor. A GET that carries a
+    # document or extensions (a persisted query by hash) is a GraphQL request, whatever it
+    # accepts, and needs a credential like any other.
+    if scope.get("method") != "GET":
+        return False
+    params = parse_qs(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
+    if "query" in params or "extensions" in params:
         return False
     accept = dict(scope["headers"]).get(b"accept", b"")
     return b"text/html" in accept

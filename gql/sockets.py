@@ -15,8 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import hmac
-from collections.abc import Collection, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from starlette.websockets import WebSocketDisconnect
@@ -38,22 +37,6 @@ from gql.schema import Context
 TRY_AGAIN_LATER = 1013
 FORBIDDEN = 4403
 INIT_TIMEOUT = 4408
-
-
-def socket_key_accepted(keys: Collection[str], params: object, headers: Mapping[str, str]) -> bool:
-    """With keys configured, a socket needs one: `x-api-key` in its connection_init payload,
-    or as a header of its upgrade request. Compared in constant time against every key."""
-    if not keys:
-        return True
-    given = [headers.get("x-api-key", "")]
-    if isinstance(params, dict):
-        given += [
-            value
-            for name, value in params.items()
-            if str(name).lower() == "x-api-key" and isinstance(value, str)
-        ]
-    matches = [hmac.compare_digest(g.encode(), k.encode()) for g in given for k in keys]
-    return any(matches)
 
 
 class SocketLimit:

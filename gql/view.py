@@ -10,6 +10,9 @@
   error, instead of plain text.
 
 The same path serves GraphQL over WebSocket (subscriptions); its parts are in gql/sockets.py.
+- The document may be named by hash (persisted queries) or restricted to a list (trusted
+  documents): gql/documents.py decides which runs. `PersistedQueryNotFound` is answered with
+  200, as Apollo's clients expect before they resend the full text.
 """
 
 from __future__ import annotations
@@ -30,7 +33,9 @@ from strawberry.http.parse_content_type import parse_content_type
 from strawberry.types import ExecutionResult
 from strawberry.types.unset import UNSET, UnsetType
 
-from gql.errors import InputError
+from gql.auth import Authenticator
+from gql.documents import Documents
+from gql.errors import GqlError, InputError, PersistedQueryNotFoundError, UnauthenticatedError
 from gql.http import error_body
 from gql.schema import Context
 from gql.sockets import (
@@ -39,7 +44,6 @@ from gql.sockets import (
     SocketLimit,
     TextFrames,
     TransportWSHandler,
-    socket_key_accepted,
 )
 from gql.store.codec import to_number
 
@@ -57,9 +61,13 @@ class GraphQLView(GraphQL[Context, None]):
     graphql_transport_ws_handler_class = TransportWSHandler
     graphql_ws_handler_class = LegacyWSHandler
     # Set per app from the settings (gql/app.py).
-    api_keys: frozenset[str] = frozenset()
+    authenticator = Authenticator()
     ping_seconds = 15.0
     sockets = SocketLimit(1000)
+    # Which document runs (persisted queries, trusted documents); None: the query as sent.
+    documents: Documents | None = None
+    # Cache-Control of a successful query named by hash over GET; None: no header.
+    persisted_cache_control: str | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "websocket":
@@ -73,6 +81,10 @@ class GraphQLView(GraphQL[Context, None]):
             response = await self.run(request)
         except HTTPException as exc:
             response = self._refusal(request, exc.status_code, exc.reason)
+        except GqlError as exc:  # from documents.resolve: the operation never ran
+            status = 200 if isinstance(exc, PersistedQueryNotFoundError) else 400
+            body = error_body(exc.message, exc.code)
+            response = Response(body, status_code=status, media_type=_media_type(request))
         await response(scope, receive, send)
 
     async def _serve_socket(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -87,15 +99,23 @@ class GraphQLView(GraphQL[Context, None]):
             self.sockets.release()
 
     async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
-        """The one check of a socket's credential, on its connection_init (refused: 4403)."""
-        headers = context.request.headers if context.request is not None else {}
-        if not socket_key_accepted(self.api_keys, context.connection_params, headers):
-            raise ConnectionRejectionError(
-                {
-                    "message": "a valid x-api-key is required in the connection_init payload",
-                    "extensions": {"code": "UNAUTHENTICATED"},
-                }
+        """The one check of a socket's credential, on its connection_init (refused: 4403).
+
+        The principal goes where the HTTP edge puts it (the ASGI scope's `auth`), so that the
+        scope check of every operation on the socket reads it the same way.
+        """
+        request = context.request
+        headers = request.headers if request is not None else {}
+        try:
+            principal = await self.authenticator.authenticate_connection_params(
+                context.connection_params, headers
             )
+        except UnauthenticatedError as exc:
+            raise ConnectionRejectionError(
+                {"message": exc.message, "extensions": {"code": exc.code}}
+            ) from None
+        if request is not None:
+            request.scope["auth"] = principal
         accepted: UnsetType = UNSET  # connection_ack without a payload
         return accepted
 
@@ -115,7 +135,16 @@ class GraphQLView(GraphQL[Context, None]):
         sub_response = await super().get_sub_response(request)
         # Remembered here because create_response is not given the request.
         sub_response.media_type = _media_type(request)
+        params = request.query_params
+        if self.persisted_cache_control and "extensions" in params and "query" not in params:
+            # Kept by create_response only when the answer has no error.
+            sub_response.headers["cache-control"] = self.persisted_cache_control
         return sub_response
+
+    def should_render_graphql_ide(self, request: Any) -> bool:
+        # A GET with a hash and no query is a persisted query, whatever it accepts.
+        params = request.query_params
+        return "extensions" not in params and super().should_render_graphql_ide(request)
 
     async def parse_http_body(self, request: AsyncHTTPRequestAdapter) -> Any:
         if request.method == "POST":
@@ -124,7 +153,11 @@ class GraphQLView(GraphQL[Context, None]):
                 raise HTTPException(
                     415, f"POST bodies must be {JSON}, got {content_type or 'no content type'}"
                 )
-        return await super().parse_http_body(request)
+        data = await super().parse_http_body(request)
+        if self.documents is not None:
+            for item in data if isinstance(data, list) else [data]:
+                item.query = self.documents.resolve(item.query, item.extensions)
+        return data
 
     async def process_result(
         self, request: Request, result: ExecutionResult
@@ -147,8 +180,12 @@ class GraphQLView(GraphQL[Context, None]):
         media_type = sub_response.media_type or JSON
         status = sub_response.status_code or 200
         request_error = isinstance(response_data, dict) and "data" not in response_data
-        if media_type == GRAPHQL_RESPONSE and request_error:
+        if media_type == GRAPHQL_RESPONSE and request_error and status == 200:
             status = 400
+        if "cache-control" in sub_response.headers and (
+            status != 200 or _has_errors(response_data)
+        ):
+            del sub_response.headers["cache-control"]
         response = Response(self.encode_json(response_data), status, media_type=media_type)
         response.headers.raw.extend(sub_response.headers.raw)
         return response
@@ -164,6 +201,11 @@ class GraphQLView(GraphQL[Context, None]):
         if isinstance(body, dict):
             _refuse_unstorable(body.get("variables"), "$")
         return body
+
+
+def _has_errors(response_data: GraphQLHTTPResponse | list[GraphQLHTTPResponse]) -> bool:
+    items = response_data if isinstance(response_data, list) else [response_data]
+    return any(item.get("errors") for item in items)
 
 
 class _Unstorable:

@@ -30,7 +30,9 @@ from strawberry.extensions.disable_introspection import DisableIntrospection
 from strawberry.relay import GlobalIDValueError
 
 from gql.config import Settings
+from gql.documents import load_trusted_documents
 from gql.errors import GqlError, InputError, ThrottledError
+from gql.schema.access import ScopeCheck, TrustedOnly
 from gql.store.codec import to_number
 
 log = logging.getLogger("gql.errors")
@@ -191,4 +193,10 @@ def extensions_for(settings: Settings) -> list[Callable[[], SchemaExtension]]:
     ]
     if settings.production:
         extensions.append(DisableIntrospection)
+    if settings.auth_required:
+        extensions.append(ScopeCheck)
+    if settings.trusted_documents:
+        # Checked here too, for every transport: a WebSocket's documents skip the HTTP view.
+        trusted = load_trusted_documents(settings.trusted_documents)
+        extensions.append(lambda: TrustedOnly(trusted))
     return extensions
