@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from importlib import resources
@@ -24,10 +24,14 @@ from gql.datafile import parse_readings
 from gql.errors import GqlError
 from gql.graphiql import ASSETS_PATH, GraphiQLPage, assets
 from gql.http import ApiKeyMiddleware, BodyLimitMiddleware
+from gql.metrics import Metrics
 from gql.schema import Context, Cursors, Services, build_schema
+from gql.shutdown import Drain
 from gql.store.client import make_client
 from gql.store.embedded import Embedded, start_embedded
 from gql.store.readings import ReadingStore
+from gql.telemetry import TelemetryMiddleware, store_observer
+from gql.tracing import Tracing, configure
 from gql.view import GraphQLView
 
 log = logging.getLogger("gql.app")
@@ -87,12 +91,20 @@ def create_app(
     store: ReadingStore | None = None,
     *,
     clock: Callable[[], float] = time.time,
+    tracing: Tracing | None = None,
 ) -> Starlette:
     """The app; without a store, one is built from the settings when the app starts.
 
-    `clock` is what cursors read for their expiry (tests pass their own).
+    `clock` is what cursors read for their expiry (tests pass their own); `tracing` makes
+    the spans (by default, as the OTEL_* environment says: gql/tracing.py).
     """
     settings = settings or Settings.from_env()
+    metrics = (
+        Metrics(multiprocess_dir=settings.metrics_multiprocess_dir) if settings.metrics else None
+    )
+    tracing = tracing or configure(settings.trace_exporters)
+    observer = store_observer(metrics)
+    drain = Drain()
     executor = ThreadPoolExecutor(max_workers=settings.max_workers, thread_name_prefix="store")
     services = Services(
         store=store,  # type: ignore[arg-type]  # set in lifespan when None
@@ -100,6 +112,7 @@ def create_app(
         executor=executor,
         request_timeout=settings.request_timeout,
         read_budget=settings.read_budget,
+        metrics=metrics,
     )
 
     @contextlib.asynccontextmanager
@@ -108,17 +121,24 @@ def create_app(
         if services.store is None:
             backend = Backend.from_settings(settings)
             services.store = backend.store
+        # An injected store is observed too: its calls are this app's calls.
+        services.store.db.observer = observer
         try:
             yield
         finally:
             executor.shutdown(wait=False, cancel_futures=True)
             if backend is not None:
                 backend.close()
+            tracing.shutdown()
+            if metrics is not None:
+                metrics.close()
 
     async def healthz(request: Request) -> Response:
         return JSONResponse({"status": "ok"})
 
     async def readyz(request: Request) -> Response:
+        if drain.draining:  # first thing on SIGTERM, so load balancers stop sending here
+            return JSONResponse({"status": "draining"}, status_code=503)
         context = Context(services)
         try:
             await context.run(services.store.db.call, "describe_table", TableName=settings.table)
@@ -136,6 +156,16 @@ def create_app(
             open_paths=(ASSETS_PATH,),
         ),
     ]
+    middleware.insert(
+        0,
+        Middleware(
+            TelemetryMiddleware,
+            metrics=metrics,
+            tracing=tracing,
+            request_log=settings.request_log,
+            paths=("/graphql",),
+        ),
+    )
     if settings.cors_origins:
         middleware.insert(
             0,
@@ -154,8 +184,23 @@ def create_app(
     ]
     if graphql.graphiql is not None:  # GraphiQL's scripts and styles; off in production
         routes.append(assets())
-    return Starlette(
+    if metrics is not None:
+        routes.append(Route("/metrics", _metrics_endpoint(metrics)))
+    app = Starlette(
         routes=routes,
         middleware=middleware,
         lifespan=lifespan,
     )
+    # For gql/server.py (SIGTERM) and for what needs ending first, e.g. subscriptions.
+    app.state.drain = drain
+    app.state.metrics = metrics
+    return app
+
+
+def _metrics_endpoint(metrics: Metrics) -> Callable[[Request], Awaitable[Response]]:
+    async def endpoint(request: Request) -> Response:
+        # No credential: scrapers sit inside the network (GQL_METRICS=false removes the route).
+        body, content_type = metrics.render()
+        return Response(body, media_type=content_type)
+
+    return endpoint

@@ -27,6 +27,7 @@ from strawberry.types import ExecutionResult
 
 from gql.errors import InputError
 from gql.http import error_body
+from gql.requestlog import current
 from gql.schema import Context
 from gql.store.codec import to_number
 
@@ -56,6 +57,7 @@ class GraphQLView(GraphQL[Context, None]):
         if "mutations are not allowed" in reason:
             status, reason = 405, "mutations must be sent with POST"
             headers["allow"] = "POST"
+        _record_codes(["BAD_USER_INPUT"])
         return Response(
             error_body(reason, "BAD_USER_INPUT"),
             status_code=status,
@@ -86,6 +88,8 @@ class GraphQLView(GraphQL[Context, None]):
         for error in errors:
             # Parse errors never reach the schema's extensions: they get their code here.
             error.setdefault("extensions", {}).setdefault("code", "BAD_USER_INPUT")
+        if errors:
+            _record_codes([str(e["extensions"]["code"]) for e in errors])
         if result.data is None and errors and all("path" not in e for e in errors):
             # A request error: the operation never ran, so the spec says there is no data.
             response.pop("data", None)
@@ -115,6 +119,13 @@ class GraphQLView(GraphQL[Context, None]):
         if isinstance(body, dict):
             _refuse_unstorable(body.get("variables"), "$")
         return body
+
+
+def _record_codes(codes: list[str]) -> None:
+    """For the request's metrics and log line (gql.telemetry)."""
+    record = current.get()
+    if record is not None:
+        record.codes.extend(codes)
 
 
 class _Unstorable:

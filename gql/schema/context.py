@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
 import secrets
 import time
@@ -20,6 +21,7 @@ from gql.store.client import Budget, within
 
 if TYPE_CHECKING:
     from gql.config import Settings
+    from gql.metrics import Metrics
     from gql.store.readings import ReadingStore
 
 log = logging.getLogger("gql.schema")
@@ -60,6 +62,8 @@ class Services:
     executor: ThreadPoolExecutor
     request_timeout: float
     read_budget: int
+    # For what the schema counts itself (subscriptions opened and ended); None: metrics off.
+    metrics: Metrics | None = None
 
 
 @dataclass
@@ -95,8 +99,11 @@ class Context:
         try:
             if remaining <= 0:
                 raise TimeoutError
+            # run_in_executor does not carry contextvars over to the thread: the request's
+            # record (gql.requestlog) must reach the store's observer there.
+            context = contextvars.copy_context()
             return await asyncio.wait_for(
-                loop.run_in_executor(self.services.executor, call), remaining
+                loop.run_in_executor(self.services.executor, context.run, call), remaining
             )
         except TimeoutError:
             if budget.throttled:

@@ -31,6 +31,7 @@ from strawberry.relay import GlobalIDValueError
 
 from gql.config import Settings
 from gql.errors import GqlError, InputError, ThrottledError
+from gql.schema.observed import OperationRecorder
 from gql.store.codec import to_number
 
 log = logging.getLogger("gql.errors")
@@ -142,6 +143,7 @@ def extensions_for(settings: Settings) -> list[Callable[[], SchemaExtension]]:
         *MaxAliasesLimiter(max_alias_count=settings.max_aliases).validation_rules,
     ]
     extensions: list[Callable[[], SchemaExtension]] = [
+        OperationRecorder,
         ErrorCodes,
         lambda: ParserCache(maxsize=256),
         lambda: ValidationCache(maxsize=256),

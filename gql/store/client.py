@@ -9,8 +9,9 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import boto3
@@ -48,6 +49,41 @@ _THROTTLED = {
     "TooManyRequestsException",
 }
 _UNAVAILABLE = {"InternalServerError", "ServiceUnavailable", "InternalFailure"}
+# The operations that accept ReturnConsumedCapacity: every one of them asks, so that what is
+# recorded is the capacity DynamoDB bills, not an estimate.
+_REPORTS_CAPACITY = {
+    "get_item",
+    "put_item",
+    "update_item",
+    "delete_item",
+    "query",
+    "scan",
+    "batch_get_item",
+    "batch_write_item",
+    "transact_get_items",
+    "transact_write_items",
+    "execute_statement",
+    "batch_execute_statement",
+    "execute_transaction",
+}
+
+
+@dataclass(frozen=True)
+class CallRecord:
+    """What one DynamoDB call did, as told to the observer: names and figures, never values."""
+
+    operation: str
+    table: str
+    started_ns: int  # wall clock, for a trace span
+    seconds: float
+    outcome: str  # ok, condition_failed, throttled or error
+    error: str  # DynamoDB's error code, or the exception's name; "" when ok
+    retries: int
+    throttles: int  # attempts DynamoDB answered with a throttling error
+    consumed: float  # capacity units DynamoDB reported
+
+
+Observer = Callable[[CallRecord], None]
 
 
 def make_client(settings: Settings, **overrides: Any) -> DynamoDBClient:
@@ -101,28 +137,57 @@ class _BudgetSpentError(Exception):
 
 def _note_retry(response: Any = None, caught_exception: Any = None, **_: Any) -> None:
     budget: Budget | None = getattr(_current, "budget", None)
-    if budget is None:
-        return
     if response is not None:
-        budget.last_error = response[1].get("Error", {}).get("Code", "") or budget.last_error
-    elif caught_exception is not None:
+        code = response[1].get("Error", {}).get("Code", "")
+        if code in _THROTTLED:
+            _current.throttles = getattr(_current, "throttles", 0) + 1
+        if budget is None:
+            return
+        budget.last_error = code or budget.last_error
+    elif caught_exception is not None and budget is not None:
         budget.last_error = type(caught_exception).__name__
 
 
 def _stop_when_spent(**_: Any) -> None:
+    _current.attempts = getattr(_current, "attempts", 0) + 1
     budget: Budget | None = getattr(_current, "budget", None)
     if budget is not None and time.monotonic() >= budget.deadline:
         raise _BudgetSpentError
+
+
+def _outcome(error: str) -> str:
+    if not error:
+        return "ok"
+    if error == "ConditionalCheckFailedException":
+        return "condition_failed"
+    if error in _THROTTLED or error == ThrottledError.__name__:
+        return "throttled"
+    return "error"
+
+
+def consumed_capacity(response: dict[str, Any]) -> float:
+    """The capacity units a response reports: one entry, or a list of them for batches."""
+    reported = response.get("ConsumedCapacity")
+    entries = reported if isinstance(reported, list) else [reported] if reported else []
+    return float(sum(entry.get("CapacityUnits", 0) for entry in entries))
 
 
 class DynamoDB:
     """A client, the table it serves, and error translation for every call."""
 
     def __init__(
-        self, client: DynamoDBClient, table: str, *, lock: threading.Lock | None = None
+        self,
+        client: DynamoDBClient,
+        table: str,
+        *,
+        lock: threading.Lock | None = None,
+        observer: Observer | None = None,
     ) -> None:
         self.client = client
         self.table = table
+        # Told about every call once it is over (metrics, request log, tracing: the app's
+        # wiring); the store itself knows none of them.
+        self.observer = observer
         events = client.meta.events
         events.register("needs-retry.dynamodb", _note_retry, unique_id="gql-note-retry")
         events.register("before-send.dynamodb", _stop_when_spent, unique_id="gql-budget")
@@ -130,6 +195,42 @@ class DynamoDB:
         self._lock: AbstractContextManager[Any] = lock if lock is not None else nullcontext()
 
     def call(self, operation: str, **params: Any) -> dict[str, Any]:
+        if self.observer is None:
+            return self._call(operation, params)
+        if operation in _REPORTS_CAPACITY:
+            params.setdefault("ReturnConsumedCapacity", "TOTAL")
+        _current.attempts = _current.throttles = 0
+        started_ns = time.time_ns()
+        started = time.perf_counter()
+        response: dict[str, Any] = {}
+        error = ""
+        try:
+            response = self._call(operation, params)
+        except Exception as exc:
+            cause = exc.__cause__
+            error = (
+                cause.response.get("Error", {}).get("Code", "")
+                if isinstance(cause, ClientError)
+                else ""
+            ) or type(exc).__name__
+            raise
+        finally:
+            self.observer(
+                CallRecord(
+                    operation=operation,
+                    table=self.table,
+                    started_ns=started_ns,
+                    seconds=time.perf_counter() - started,
+                    outcome=_outcome(error),
+                    error=error,
+                    retries=max(_current.attempts - 1, 0),
+                    throttles=_current.throttles,
+                    consumed=consumed_capacity(response),
+                )
+            )
+        return response
+
+    def _call(self, operation: str, params: dict[str, Any]) -> dict[str, Any]:
         method = getattr(self.client, operation)
         try:
             with self._lock:
