@@ -1,16 +1,41 @@
-"""`gql serve`: uvicorn over create_app, with one clear line about where the data lives."""
+"""`gql serve`: uvicorn over create_app, with one clear line about where the data lives.
+
+On SIGTERM (`docker stop`, Kubernetes, systemd) the server drains, within
+GQL_SHUTDOWN_SECONDS in all:
+1. /readyz answers 503 at once (the app's Drain), while the server still accepts for
+   GQL_SHUTDOWN_DELAY_SECONDS (0 by default), so load balancers that poll readiness stop
+   sending here before connections are refused;
+2. the app's drain callbacks run (open subscriptions are completed) while clients are
+   still connected;
+3. uvicorn stops accepting (new connections are refused), lets requests in flight finish
+   for what is left of the bound, and runs the lifespan's shutdown;
+4. the process exits 0: a shutdown asked for and done cleanly is a success.
+With several workers each worker process does the same (the supervisor forwards SIGTERM).
+"""
 
 from __future__ import annotations
 
+import contextlib
+import copy
 import dataclasses
 import logging
+import signal
+import sys
+import time
+from collections.abc import Iterator
+from types import FrameType
+from typing import Any
 
 import uvicorn
+from uvicorn.config import LOGGING_CONFIG
 
 from gql.app import create_app
 from gql.config import Settings
+from gql.shutdown import Drain
 
 log = logging.getLogger("gql")
+# What the lifespan's shutdown (executor, backend, exporting spans) is left after the drain.
+LIFESPAN_MARGIN = 0.5
 
 
 def describe_backend(settings: Settings) -> str:
@@ -25,6 +50,66 @@ def describe_backend(settings: Settings) -> str:
     return f"gql: serving table {settings.table} from {where}"
 
 
+def log_config(settings: Settings) -> dict[str, Any]:
+    """uvicorn's logging, plus the `gql` loggers (the request log), in GQL_LOG_FORMAT."""
+    config = copy.deepcopy(LOGGING_CONFIG)
+    formatter = "gql.requestlog.JsonFormatter" if settings.log_format == "json" else None
+    config["formatters"]["gql"] = {"()": formatter or "gql.requestlog.TextFormatter"}
+    if formatter is not None:  # one format for every line, uvicorn's own included
+        config["formatters"]["default"] = config["formatters"]["access"] = {"()": formatter}
+    config["handlers"]["gql"] = {
+        "class": "logging.StreamHandler",
+        "formatter": "gql",
+        "stream": "ext://sys.stderr",
+    }
+    config["loggers"]["gql"] = {"handlers": ["gql"], "level": "INFO", "propagate": False}
+    return config
+
+
+class GracefulServer(uvicorn.Server):
+    """uvicorn's server, draining on SIGTERM as the module docstring says."""
+
+    def __init__(self, config: uvicorn.Config, settings: Settings, drain: Drain) -> None:
+        super().__init__(config)
+        self.settings = settings
+        self.drain = drain
+        self.deadline: float | None = None
+        self._stop_accepting_at: float | None = None
+
+    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        if sig != signal.SIGTERM or self.deadline is not None:
+            super().handle_exit(sig, frame)  # Ctrl-C, or a second signal: as uvicorn does
+            return
+        self.deadline = time.monotonic() + self.settings.shutdown_seconds
+        self.drain.begin()
+        if self.settings.shutdown_delay_seconds > 0:
+            # on_tick (every 0.1 s) sets should_exit once the delay is over.
+            self._stop_accepting_at = time.monotonic() + self.settings.shutdown_delay_seconds
+        else:
+            self.should_exit = True
+
+    async def on_tick(self, counter: int) -> bool:
+        if self._stop_accepting_at is not None and time.monotonic() >= self._stop_accepting_at:
+            return True
+        return await super().on_tick(counter)
+
+    async def shutdown(self, sockets: Any = None) -> None:
+        deadline = self.deadline or time.monotonic() + self.settings.shutdown_seconds
+        # The hook for what must end while clients are still connected (subscriptions).
+        await self.drain.run_callbacks(timeout=deadline - time.monotonic() - LIFESPAN_MARGIN)
+        left = deadline - time.monotonic() - LIFESPAN_MARGIN
+        self.config.timeout_graceful_shutdown = max(left, 0.1)  # type: ignore[assignment]
+        await super().shutdown(sockets)
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        with super().capture_signals():
+            yield
+            # uvicorn re-raises the signals it caught once it has shut down, so SIGTERM would
+            # end the process with 143; the shutdown it asked for is done, so exit 0 instead.
+            self._captured_signals = [s for s in self._captured_signals if s != signal.SIGTERM]
+
+
 def serve(
     settings: Settings,
     *,
@@ -37,14 +122,19 @@ def serve(
     print(describe_backend(settings), flush=True)
     print(f"gql: GraphQL at http://{host}:{port}/graphql", flush=True)
     app = create_app(settings)
-    uvicorn.run(
+    config = uvicorn.Config(
         app,
         host=host,
         port=port,
         log_level="info",
+        log_config=log_config(settings),
         access_log=False,
         proxy_headers=False,
         server_header=False,
-        timeout_graceful_shutdown=5,
+        timeout_graceful_shutdown=int(settings.shutdown_seconds),
     )
-    return 0
+    server = GracefulServer(config, settings, app.state.drain)
+    server.run()
+    if server.started:
+        return 0
+    sys.exit(3)  # uvicorn's STARTUP_FAILURE, as uvicorn.run exits when start-up fails

@@ -140,8 +140,10 @@ def configure(exporters: tuple[str, ...]) -> Tracing:
             "pip install 'devices-graphql[otel]'; tracing is off"
         )
         return Tracing(None)
-    # OTEL_SERVICE_NAME and OTEL_RESOURCE_ATTRIBUTES, read by the SDK, override this name.
-    provider = TracerProvider(resource=Resource.create({"service.name": SERVICE_NAME}))
+    resource = Resource.create()  # OTEL_SERVICE_NAME and OTEL_RESOURCE_ATTRIBUTES, if set
+    if str(resource.attributes.get("service.name", "")).startswith("unknown_service"):
+        resource = resource.merge(Resource({"service.name": SERVICE_NAME}))
+    provider = TracerProvider(resource=resource)
     for name in exporters:
         provider.add_span_processor(BatchSpanProcessor(_exporter(name)))
     return Tracing(provider)
