@@ -19,8 +19,10 @@ import contextlib
 import copy
 import dataclasses
 import logging
+import os
 import signal
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from types import FrameType
@@ -135,6 +137,24 @@ def serve(
     )
     server = GracefulServer(config, settings, app.state.drain)
     server.run()
-    if server.started:
-        return 0
-    sys.exit(3)  # uvicorn's STARTUP_FAILURE, as uvicorn.run exits when start-up fails
+    if not server.started:
+        sys.exit(3)  # uvicorn's STARTUP_FAILURE, as uvicorn.run exits when start-up fails
+    if server.deadline is not None:
+        _exit_by(server.deadline)
+    return 0
+
+
+def _exit_by(deadline: float) -> None:
+    """Exit 0 by the deadline even while a store thread is still in a DynamoDB call.
+
+    The request it served was cancelled, but Python joins the executor's threads at exit,
+    which would hold the process until botocore gives up (read timeout times attempts).
+    """
+    busy = [t for t in threading.enumerate() if t is not threading.main_thread() and not t.daemon]
+    for thread in busy:
+        thread.join(timeout=max(deadline - time.monotonic(), 0))
+    if any(thread.is_alive() for thread in busy):
+        log.warning("gql: exiting with DynamoDB calls still unanswered (GQL_SHUTDOWN_SECONDS)")
+        logging.shutdown()
+        sys.stdout.flush()
+        os._exit(0)
