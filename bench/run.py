@@ -3,9 +3,10 @@
 Starts DynamoDB Local in a private network namespace (scripts/in-netns, as the tests do) unless
 DYNAMODB_LOCAL_URL already names one, creates a table with `gql table create --wait`, seeds it
 with `gql load` of a generated file, starts `gql serve` and the plain Starlette baseline
-(bench/baseline_app.py), runs the six measurements, prints a table and writes the figures as
-JSON (bench/results/latest.json unless --output says otherwise). Figures are never asserted:
-the exit status is 0 when all six were measured, whatever they are.
+(bench/baseline_app.py), runs the measurements (bench/measure.py, bench/observability.py),
+prints a table and writes the figures as JSON (bench/results/latest.json unless --output says
+otherwise). Figures are never asserted:
+the exit status is 0 when all were measured, whatever they are.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from typing import Any
 from bench import measure
 from bench.load import find_tool
 from bench.measure import FULL, QUICK, Plan, say
+from bench.observability import measure_observability
 from bench.report import Figure, GoalOp, table, write_json
 from bench.stack import REPO, Server, Stack, gql_settings_in
 
@@ -104,6 +106,9 @@ def run(plan: Plan, endpoint: str, output: Path, tool_name: str, variant: str | 
         "load": _placeholder("load", "gql load vs put_item each", ">=", 8.0),
         "latest": _placeholder("latest", "latestReading of 20 devices vs 1", "<=", 3.0),
         "memory": _placeholder("memory", "server RSS under load (end / start)", "<=", 1.10),
+        "observability": _placeholder(
+            "observability", "metrics + request log on vs off", ">=", 0.95
+        ),
     }
     say(f"{'quick' if plan.quick else 'full'} run; load tool: {tool.describe()}")
     if variant:
@@ -143,8 +148,16 @@ def run(plan: Plan, endpoint: str, output: Path, tool_name: str, variant: str | 
             code = server.popen.poll()
             if code is not None:
                 say(f"{server.name} exited with {code} during the run: see {server.stderr_path}")
+        gql.stop()  # two more gql servers follow; the two cores are shared
+        base.stop()
+        figures["observability"] = _guarded(
+            "observability",
+            figures["observability"],
+            lambda: measure_observability(stack, plan, tool, main_table),
+        )
 
-    ordered = [figures[k] for k in ("latency", "throughput", "scan", "load", "latest", "memory")]
+    keys = ("latency", "throughput", "scan", "load", "latest", "memory", "observability")
+    ordered = [figures[k] for k in keys]
     meta = {
         "bench": "devices-graphql",
         "mode": "quick" if plan.quick else "full",

@@ -135,7 +135,8 @@ def serve(
         server_header=False,
         timeout_graceful_shutdown=int(settings.shutdown_seconds),
     )
-    server = GracefulServer(config, settings, app.state.drain)
+    # An app that has no drain of its own (the bench's baseline) still drains the same way.
+    server = GracefulServer(config, settings, getattr(app.state, "drain", None) or Drain())
     server.run()
     if not server.started:
         sys.exit(3)  # uvicorn's STARTUP_FAILURE, as uvicorn.run exits when start-up fails
