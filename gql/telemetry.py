@@ -39,7 +39,7 @@ class TelemetryMiddleware:
         self.paths = tuple(paths)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or not scope["path"].startswith(self.paths):
+        if not _is_graphql_request(scope, self.paths):
             await self.app(scope, receive, send)
             return
         started = time.perf_counter()
@@ -87,6 +87,21 @@ class TelemetryMiddleware:
             emit(record)
         if record.trace is not None:
             record.trace.end(record.status, record.outcome, record.codes)
+
+
+def _is_graphql_request(scope: Scope, paths: tuple[str, ...]) -> bool:
+    """A POST, or a GET that carries a query or extensions (persisted queries) to `paths`.
+
+    Not the GraphiQL page, its assets, or CORS preflights: they would swamp the figures.
+    """
+    if scope["type"] != "http" or scope["path"] not in paths:
+        return False
+    if scope["method"] == "POST":
+        return True
+    query_string: bytes = scope.get("query_string", b"")
+    return scope["method"] == "GET" and (
+        b"query=" in query_string or b"extensions=" in query_string
+    )
 
 
 def _codes_in(body: bytes) -> list[str]:

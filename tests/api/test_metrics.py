@@ -168,3 +168,18 @@ def test_gql_metrics_false_removes_the_route() -> None:
     with standalone_api("moto", metrics=False) as api:
         assert api.http.get("/metrics").status_code == 404
         api.data(READ)  # and requests are served as before
+
+
+def test_a_get_query_counts_and_the_graphiql_page_does_not(api: Api) -> None:
+    before = scrape(api)
+    assert api.http.get("/graphql", params={"query": READ}).status_code == 200
+    page = api.http.get("/graphql", headers={"accept": "text/html"})
+    assert page.status_code == 200
+    assert "graphiql" in page.text.lower()
+    changes = without_durations(moved(before, scrape(api)))
+    changes.pop(series("gql_dynamodb_consumed_capacity_total", operation="get_item"))
+    assert changes == {
+        **requests("query", "ok", 1),
+        series("gql_dynamodb_requests_total", operation="get_item", outcome="ok"): 1,
+        series("gql_dynamodb_request_duration_seconds_count", operation="get_item"): 1,
+    }
