@@ -8,6 +8,7 @@ the container starts; those need a Docker engine.
 from __future__ import annotations
 
 import http.server
+import re
 import subprocess
 import sys
 import threading
@@ -162,6 +163,6 @@ def test_compose_waits_longer_than_the_api_drains() -> None:
     drain = Settings.from_env(service_env("api")).shutdown_seconds
     assert "stop_signal" not in api or api["stop_signal"] == "SIGTERM"
     grace = str(api["stop_grace_period"])
-    assert grace.endswith("s") and grace[:-1].isdigit(), grace
+    assert re.fullmatch(r"\d+s", grace), f"stop_grace_period {grace}: write whole seconds"
     # A second at least for the process to exit after its drain.
     assert int(grace[:-1]) >= drain + 1
