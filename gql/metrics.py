@@ -125,6 +125,7 @@ class Metrics:
             for kind in OPERATION_TYPES
             for outcome in ("ok", "error")
         }
+        self._dynamodb: dict[tuple[str, str], _DynamoDBSeries] = {}
 
     def record_request(
         self, operation_type: str, outcome: str, seconds: float, codes: Iterable[str] = ()
@@ -146,14 +147,19 @@ class Metrics:
         self.body_refusals.inc()
 
     def record_dynamodb(self, call: DynamoDBCall) -> None:
-        self.dynamodb_requests.labels(call.operation, call.outcome).inc()
-        self.dynamodb_seconds.labels(call.operation).observe(call.seconds)
+        series = self._dynamodb.get((call.operation, call.outcome))
+        if series is None:
+            series = self._dynamodb[(call.operation, call.outcome)] = _DynamoDBSeries(
+                self, call.operation, call.outcome
+            )
+        series.requests.inc()
+        series.seconds.observe(call.seconds)
         if call.retries:
-            self.dynamodb_retries.labels(call.operation).inc(call.retries)
+            series.retries.inc(call.retries)
         if call.throttles:
-            self.dynamodb_throttles.labels(call.operation).inc(call.throttles)
+            series.throttles.inc(call.throttles)
         if call.consumed:
-            self.consumed.labels(call.operation).inc(call.consumed)
+            series.consumed.inc(call.consumed)
 
     def subscription_started(self) -> None:
         self.subscriptions.inc()
@@ -183,3 +189,14 @@ class Metrics:
         registry = CollectorRegistry()
         multiprocess.MultiProcessCollector(registry, path=self.multiprocess_dir)  # type: ignore[no-untyped-call]
         return generate_latest(registry), CONTENT_TYPE_LATEST
+
+
+class _DynamoDBSeries:
+    """The children of one (operation, outcome), resolved on first use and kept."""
+
+    def __init__(self, metrics: Metrics, operation: str, outcome: str) -> None:
+        self.requests = metrics.dynamodb_requests.labels(operation, outcome)
+        self.seconds = metrics.dynamodb_seconds.labels(operation)
+        self.retries = metrics.dynamodb_retries.labels(operation)
+        self.throttles = metrics.dynamodb_throttles.labels(operation)
+        self.consumed = metrics.consumed.labels(operation)

@@ -12,9 +12,9 @@ from __future__ import annotations
 import json
 import logging
 import re
+import secrets
 import threading
 import time
-import uuid
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -35,7 +35,7 @@ def request_id_from(given: str | None) -> str:
     """The caller's id when it is sane, else a new one."""
     if given and _SANE_ID.fullmatch(given):
         return given
-    return uuid.uuid4().hex
+    return secrets.token_hex(16)
 
 
 @dataclass

@@ -71,12 +71,21 @@ def log_config(settings: Settings) -> dict[str, Any]:
 class GracefulServer(uvicorn.Server):
     """uvicorn's server, draining on SIGTERM as the module docstring says."""
 
-    def __init__(self, config: uvicorn.Config, settings: Settings, drain: Drain) -> None:
+    def __init__(
+        self, config: uvicorn.Config, settings: Settings, drain: Drain | None = None
+    ) -> None:
         super().__init__(config)
         self.settings = settings
-        self.drain = drain
+        self._drain = drain
         self.deadline: float | None = None
         self._stop_accepting_at: float | None = None
+
+    @property
+    def drain(self) -> Drain:
+        """The app's drain; found in the loaded app when not given (a worker loads its own)."""
+        if self._drain is None:
+            self._drain = _drain_of(getattr(self.config, "loaded_app", None))
+        return self._drain
 
     def handle_exit(self, sig: int, frame: FrameType | None) -> None:
         if sig != signal.SIGTERM or self.deadline is not None:
@@ -135,14 +144,24 @@ def serve(
         server_header=False,
         timeout_graceful_shutdown=int(settings.shutdown_seconds),
     )
-    # An app that has no drain of its own (the bench's baseline) still drains the same way.
-    server = GracefulServer(config, settings, getattr(app.state, "drain", None) or Drain())
+    server = GracefulServer(config, settings)
     server.run()
     if not server.started:
         sys.exit(3)  # uvicorn's STARTUP_FAILURE, as uvicorn.run exits when start-up fails
     if server.deadline is not None:
         _exit_by(server.deadline)
     return 0
+
+
+def _drain_of(app: Any) -> Drain:
+    """`app.state.drain` of the app or of one it wraps (uvicorn's and Starlette's wrappers);
+    an app without one (the bench's baseline) drains all the same, with no callbacks."""
+    for _ in range(8):
+        drain = getattr(getattr(app, "state", None), "drain", None)
+        if isinstance(drain, Drain):
+            return drain
+        app = getattr(app, "app", None)
+    return Drain()
 
 
 def _exit_by(deadline: float) -> None:

@@ -110,7 +110,7 @@ def test_an_insane_request_id_is_replaced_by_a_new_one(
     assert line["request_id"] == response.headers["x-request-id"]
     assert line["request_id"] != given
     assert len(line["request_id"]) == 32
-    int(line["request_id"], 16)  # a new uuid4, in hex
+    int(line["request_id"], 16)  # 128 new random bits, in hex
 
 
 @pytest.mark.parametrize(
