@@ -16,6 +16,13 @@ COPY gql ./gql
 RUN pip install . \
     && useradd --uid 10001 --user-group --no-create-home --shell /usr/sbin/nologin gql
 
+# `docker stop` sends STOPSIGNAL, then SIGKILL after its timeout: 10 s unless `docker run
+# --stop-timeout` or compose's stop_grace_period says otherwise. On SIGTERM the server drains
+# (readiness 503, requests in flight finish, subscriptions complete) and exits 0 within
+# GQL_SHUTDOWN_SECONDS, set here below Docker's default so that nothing is killed mid-drain.
+STOPSIGNAL SIGTERM
+ENV GQL_SHUTDOWN_SECONDS=8
+
 # Numeric, so that runtimes enforcing "run as non-root" can check it.
 USER 10001:10001
 EXPOSE 8080

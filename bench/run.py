@@ -30,6 +30,7 @@ from bench import history, loads, measure, scans
 from bench.batch import measure_batch
 from bench.load import find_tool
 from bench.loads import readings, write_ndjson, write_readings
+from bench.observability import measure_observability
 from bench.plan import FULL, QUICK, Plan, reading_key, say
 from bench.report import Figure, GoalOp, table, write_json
 from bench.stack import REPO, Server, Stack, gql_settings_in
@@ -51,6 +52,7 @@ FIGURES: list[tuple[str, str, GoalOp, float]] = [
     ("workers", "reading req/s, 50 connections: 2 workers vs 1", ">=", 1.0),
     ("history", "Device.stats of 10,000 readings vs boto3 Query + sum", "<=", 1.3),
     ("batch", "putReadings of 100 vs 100 putReading in one request", ">=", 3.0),
+    ("observability", "reading req/s, metrics + request log on vs off", ">=", 0.95),
 ]
 BIG = {"scan_scale", "load_memory"}  # skipped unless --big: minutes each
 
@@ -154,6 +156,9 @@ def run(plan: Plan, endpoint: str, output: Path, tool_name: str, variant: str | 
             code = server.popen.poll()
             if code is not None:
                 say(f"{server.name} exited with {code} during the run: see {server.stderr_path}")
+        gql.stop()  # two more gql servers follow; the two cores are shared
+        base.stop()
+        figures.step("observability", lambda: measure_observability(stack, plan, tool, main_table))
         load_average.append(os.getloadavg())
 
     ordered = list(figures.values())

@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import timedelta
@@ -27,12 +27,16 @@ from gql.errors import GqlError
 from gql.graphiql import ASSETS_PATH, GraphiQLPage, assets
 from gql.http import AuthMiddleware, BodyLimitMiddleware, authenticator_for
 from gql.live import ChangeSource, Hub
+from gql.metrics import Metrics
 from gql.schema import Context, Cursors, Services, build_schema
+from gql.shutdown import Drain
 from gql.sockets import SocketLimit
 from gql.store.client import DynamoDB, make_client
 from gql.store.embedded import Embedded, start_embedded
 from gql.store.readings import ReadingStore
 from gql.store.stream import StreamReader, make_streams_client
+from gql.telemetry import TelemetryMiddleware, store_observer
+from gql.tracing import Tracing, configure
 from gql.view import GraphQLView
 
 if TYPE_CHECKING:
@@ -138,15 +142,27 @@ def create_app(
     *,
     clock: Callable[[], float] = time.time,
     hub: Hub | None = None,
+    tracing: Tracing | None = None,
 ) -> Starlette:
     """The app; without a store, one is built from the settings when the app starts.
 
     `clock` is what cursors read for their expiry (tests pass their own). `hub` serves live
     changes; without one, the backend built from the settings feeds a new one (a store passed
     in feeds none: pass a hub fed by it, see gql/store/embedded.py). It is `app.state.hub`.
+    `tracing` makes the spans (by default, as the OTEL_* environment says: gql/tracing.py).
     """
     settings = settings or Settings.from_env()
     hub = hub or hub_for(settings)
+    metrics = (
+        Metrics(multiprocess_dir=settings.metrics_multiprocess_dir) if settings.metrics else None
+    )
+    if metrics is not None and settings.metrics_multiprocess_dir is None:
+        metrics.count_subscriptions(lambda: hub.subscriptions)
+    tracing = tracing or configure(settings.trace_exporters)
+    observer = store_observer(metrics)
+    drain = Drain()
+    # Open subscriptions complete while their clients are still connected (gql/server.py).
+    drain.on_drain(hub.shutdown)
     executor = ThreadPoolExecutor(max_workers=settings.max_workers, thread_name_prefix="store")
     services = Services(
         store=store,  # type: ignore[arg-type]  # set in lifespan when None
@@ -157,6 +173,7 @@ def create_app(
         hub=hub,
         history_read_budget=settings.history_read_budget,
         series_max_buckets=settings.series_max_buckets,
+        metrics=metrics,
     )
 
     @contextlib.asynccontextmanager
@@ -165,6 +182,8 @@ def create_app(
         if services.store is None:
             backend = Backend.from_settings(settings, hub)
             services.store = backend.store
+        # An injected store is observed too: its calls are this app's calls.
+        services.store.db.observer = observer
         try:
             yield
         finally:
@@ -172,11 +191,16 @@ def create_app(
             executor.shutdown(wait=False, cancel_futures=True)
             if backend is not None:
                 backend.close()
+            tracing.shutdown()
+            if metrics is not None:
+                metrics.close()
 
     async def healthz(request: Request) -> Response:
         return JSONResponse({"status": "ok"})
 
     async def readyz(request: Request) -> Response:
+        if drain.draining:  # first thing on SIGTERM, so load balancers stop sending here
+            return JSONResponse({"status": "draining"}, status_code=503)
         context = Context(services)
         try:
             await context.run(services.store.db.call, "describe_table", TableName=settings.table)
@@ -194,6 +218,16 @@ def create_app(
             open_paths=(ASSETS_PATH,),
         ),
     ]
+    middleware.insert(
+        0,
+        Middleware(
+            TelemetryMiddleware,
+            metrics=metrics,
+            tracing=tracing,
+            request_log=settings.request_log,
+            paths=("/graphql",),
+        ),
+    )
     if settings.cors_origins:
         middleware.insert(
             0,
@@ -213,10 +247,24 @@ def create_app(
     ]
     if graphql.graphiql is not None:  # GraphiQL's scripts and styles; off in production
         routes.append(assets())
+    if metrics is not None:
+        routes.append(Route("/metrics", _metrics_endpoint(metrics)))
     app = Starlette(
         routes=routes,
         middleware=middleware,
         lifespan=lifespan,
     )
+    # For gql/server.py (SIGTERM) and for what needs ending first, e.g. subscriptions.
     app.state.hub = hub
+    app.state.drain = drain
+    app.state.metrics = metrics
     return app
+
+
+def _metrics_endpoint(metrics: Metrics) -> Callable[[Request], Awaitable[Response]]:
+    async def endpoint(request: Request) -> Response:
+        # No credential: scrapers sit inside the network (GQL_METRICS=false removes the route).
+        body, content_type = metrics.render()
+        return Response(body, media_type=content_type)
+
+    return endpoint

@@ -12,6 +12,7 @@ from gql.errors import ConfigError
 
 Backend = Literal["embedded", "aws"]
 RetryMode = Literal["standard", "adaptive", "legacy"]
+LogFormat = Literal["text", "json"]
 
 
 @dataclass(frozen=True)
@@ -80,12 +81,31 @@ class Settings:
     def auth_required(self) -> bool:
         return bool(self.api_keys) or self.jwt_enabled
 
+    metrics: bool = True
+    # prometheus-client's multiprocess mode (several workers): where each process writes.
+    metrics_multiprocess_dir: str | None = None
+    log_format: LogFormat = "text"
+    request_log: bool = True
+    # OpenTelemetry exporters to send spans through; none: tracing is off (gql/tracing.py).
+    trace_exporters: tuple[str, ...] = ()
+    shutdown_seconds: float = 10.0
+    shutdown_delay_seconds: float = 0.0
+
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
         env = os.environ if env is None else env
         read = _Reader(env)
         endpoint = read.text("AWS_ENDPOINT_URL_DYNAMODB") or read.text("AWS_ENDPOINT_URL")
         backend = read.choice("GQL_BACKEND", ("embedded", "aws"), "aws" if endpoint else "embedded")
+        shutdown = read.seconds("GQL_SHUTDOWN_SECONDS", 10.0)
+        delay = 0.0 if read.text("GQL_SHUTDOWN_DELAY_SECONDS") in (None, "0") else None
+        if delay is None:
+            delay = read.seconds("GQL_SHUTDOWN_DELAY_SECONDS", 0.0)
+            if delay >= shutdown:
+                raise ConfigError(
+                    f"GQL_SHUTDOWN_DELAY_SECONDS: {delay:g} must be below "
+                    f"GQL_SHUTDOWN_SECONDS ({shutdown:g}), which bounds the whole shutdown"
+                )
         secrets = tuple(s.encode() for s in read.items("GQL_CURSOR_SECRET"))
         if any(len(s) < 16 for s in secrets):
             raise ConfigError("GQL_CURSOR_SECRET: each secret must be at least 16 characters")
@@ -131,6 +151,13 @@ class Settings:
             ),
             persisted_query_max_age=read.integer("GQL_PERSISTED_QUERY_MAX_AGE", 0, low=0),
             trusted_documents=read.text("GQL_TRUSTED_DOCUMENTS"),
+            metrics=read.flag("GQL_METRICS", True),
+            metrics_multiprocess_dir=read.text("PROMETHEUS_MULTIPROC_DIR"),
+            log_format=read.choice("GQL_LOG_FORMAT", ("text", "json"), "text"),  # type: ignore[arg-type]
+            request_log=read.flag("GQL_REQUEST_LOG", True),
+            trace_exporters=_trace_exporters(read),
+            shutdown_seconds=shutdown,
+            shutdown_delay_seconds=delay,
         )
 
 
@@ -165,6 +192,19 @@ def _auth_settings(read: _Reader) -> dict[str, Any]:
         "jwt_jwks_cooldown_seconds": read.seconds("GQL_JWT_JWKS_COOLDOWN_SECONDS", 30),
         "jwt_scope_prefix": read.text("GQL_JWT_SCOPE_PREFIX") or "",
     }
+
+
+def _trace_exporters(read: _Reader) -> tuple[str, ...]:
+    """Tracing is on when the standard OpenTelemetry environment asks for an exporter."""
+    if read.flag("OTEL_SDK_DISABLED", False):
+        return ()
+    names = tuple(name.lower() for name in read.items("OTEL_TRACES_EXPORTER"))
+    if names:
+        return () if names == ("none",) else names
+    endpoint = read.text("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT") or read.text(
+        "OTEL_EXPORTER_OTLP_ENDPOINT"
+    )
+    return ("otlp",) if endpoint else ()
 
 
 @dataclass(frozen=True)

@@ -1,19 +1,43 @@
-"""`gql serve`: uvicorn over create_app, with one clear line about where the data lives."""
+"""`gql serve`: uvicorn over create_app, with one clear line about where the data lives.
+
+On SIGTERM (`docker stop`, Kubernetes, systemd) the server drains, within
+GQL_SHUTDOWN_SECONDS in all:
+1. /readyz answers 503 at once (the app's Drain), while the server still accepts for
+   GQL_SHUTDOWN_DELAY_SECONDS (0 by default), so load balancers that poll readiness stop
+   sending here before connections are refused;
+2. the app's drain callbacks run (open subscriptions are completed) while clients are
+   still connected;
+3. uvicorn stops accepting (new connections are refused), lets requests in flight finish
+   for what is left of the bound, and runs the lifespan's shutdown;
+4. the process exits 0: a shutdown asked for and done cleanly is a success.
+With several workers each worker process does the same (the supervisor forwards SIGTERM).
+"""
 
 from __future__ import annotations
 
+import contextlib
+import copy
 import dataclasses
 import logging
-import socket
-from collections.abc import Awaitable, Callable, Sequence
+import os
+import signal
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from types import FrameType
 from typing import Any
 
 import uvicorn
+from uvicorn.config import LOGGING_CONFIG
 
 from gql.app import create_app
 from gql.config import Settings
+from gql.shutdown import Drain
 
 log = logging.getLogger("gql")
+# What the lifespan's shutdown (executor, backend, exporting spans) is left after the drain.
+LIFESPAN_MARGIN = 0.5
 
 
 def describe_backend(settings: Settings) -> str:
@@ -26,6 +50,75 @@ def describe_backend(settings: Settings) -> str:
         )
     where = settings.endpoint_url or f"AWS DynamoDB in {settings.region}"
     return f"gql: serving table {settings.table} from {where}"
+
+
+def log_config(settings: Settings) -> dict[str, Any]:
+    """uvicorn's logging, plus the `gql` loggers (the request log), in GQL_LOG_FORMAT."""
+    config = copy.deepcopy(LOGGING_CONFIG)
+    formatter = "gql.requestlog.JsonFormatter" if settings.log_format == "json" else None
+    config["formatters"]["gql"] = {"()": formatter or "gql.requestlog.TextFormatter"}
+    if formatter is not None:  # one format for every line, uvicorn's own included
+        config["formatters"]["default"] = config["formatters"]["access"] = {"()": formatter}
+    config["handlers"]["gql"] = {
+        "class": "logging.StreamHandler",
+        "formatter": "gql",
+        "stream": "ext://sys.stderr",
+    }
+    config["loggers"]["gql"] = {"handlers": ["gql"], "level": "INFO", "propagate": False}
+    return config
+
+
+class GracefulServer(uvicorn.Server):
+    """uvicorn's server, draining on SIGTERM as the module docstring says."""
+
+    def __init__(
+        self, config: uvicorn.Config, settings: Settings, drain: Drain | None = None
+    ) -> None:
+        super().__init__(config)
+        self.settings = settings
+        self._drain = drain
+        self.deadline: float | None = None
+        self._stop_accepting_at: float | None = None
+
+    @property
+    def drain(self) -> Drain:
+        """The app's drain; found in the loaded app when not given (a worker loads its own)."""
+        if self._drain is None:
+            self._drain = _drain_of(getattr(self.config, "loaded_app", None))
+        return self._drain
+
+    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        if sig != signal.SIGTERM or self.deadline is not None:
+            super().handle_exit(sig, frame)  # Ctrl-C, or a second signal: as uvicorn does
+            return
+        self.deadline = time.monotonic() + self.settings.shutdown_seconds
+        self.drain.begin()
+        if self.settings.shutdown_delay_seconds > 0:
+            # on_tick (every 0.1 s) sets should_exit once the delay is over.
+            self._stop_accepting_at = time.monotonic() + self.settings.shutdown_delay_seconds
+        else:
+            self.should_exit = True
+
+    async def on_tick(self, counter: int) -> bool:
+        if self._stop_accepting_at is not None and time.monotonic() >= self._stop_accepting_at:
+            return True
+        return await super().on_tick(counter)
+
+    async def shutdown(self, sockets: Any = None) -> None:
+        deadline = self.deadline or time.monotonic() + self.settings.shutdown_seconds
+        # The hook for what must end while clients are still connected (subscriptions).
+        await self.drain.run_callbacks(timeout=deadline - time.monotonic() - LIFESPAN_MARGIN)
+        left = deadline - time.monotonic() - LIFESPAN_MARGIN
+        self.config.timeout_graceful_shutdown = max(left, 0.1)  # type: ignore[assignment]
+        await super().shutdown(sockets)
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        with super().capture_signals():
+            yield
+            # uvicorn re-raises the signals it caught once it has shut down, so SIGTERM would
+            # end the process with 143; the shutdown it asked for is done, so exit 0 instead.
+            self._captured_signals = [s for s in self._captured_signals if s != signal.SIGTERM]
 
 
 def serve(
@@ -44,42 +137,58 @@ def serve(
         host=host,
         port=port,
         log_level="info",
+        log_config=log_config(settings),
         access_log=False,
         proxy_headers=False,
         server_header=False,
-        timeout_graceful_shutdown=5,
+        timeout_graceful_shutdown=int(settings.shutdown_seconds),
         # A WebSocket message is a GraphQL request too: the same limit as an HTTP body.
         ws_max_size=settings.max_body_bytes,
     )
     if workers > 1:
         # Several workers need an import string: each process builds its own app from the
-        # environment (gql/cli/serve.py has put the --backend choice there).
+        # environment (gql/cli/serve.py has put the --backend choice there). uvicorn's
+        # supervisor forwards SIGTERM to them; each finishes its requests in flight within
+        # GQL_SHUTDOWN_SECONDS with uvicorn's own graceful shutdown.
         uvicorn.run("gql.server:app_from_env", factory=True, workers=workers, **options)
         return 0
     app = create_app(settings)
-    LiveServer(uvicorn.Config(app, **options), before_shutdown=[app.state.hub.shutdown]).run()
+    server = GracefulServer(uvicorn.Config(app, **options), settings)
+    server.run()
+    if not server.started:
+        sys.exit(3)  # uvicorn's STARTUP_FAILURE, as uvicorn.run exits when start-up fails
+    if server.deadline is not None:
+        _exit_by(server.deadline)
     return 0
-
-
-class LiveServer(uvicorn.Server):
-    """uvicorn, completing live subscriptions before it closes connections.
-
-    uvicorn's shutdown closes every WebSocket with 1012 at once; the hooks (the hub's
-    shutdown) run first, so subscribers get their `complete` and then a clean close.
-    """
-
-    def __init__(
-        self, config: uvicorn.Config, *, before_shutdown: Sequence[Callable[[], Awaitable[None]]]
-    ) -> None:
-        super().__init__(config)
-        self.before_shutdown = list(before_shutdown)
-
-    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
-        for hook in self.before_shutdown:
-            await hook()
-        await super().shutdown(sockets)
 
 
 def app_from_env() -> Any:
     """The app of one worker process of `gql serve --workers N`."""
     return create_app(Settings.from_env())
+
+
+def _drain_of(app: Any) -> Drain:
+    """`app.state.drain` of the app or of one it wraps (uvicorn's and Starlette's wrappers);
+    an app without one (the bench's baseline) drains all the same, with no callbacks."""
+    for _ in range(8):
+        drain = getattr(getattr(app, "state", None), "drain", None)
+        if isinstance(drain, Drain):
+            return drain
+        app = getattr(app, "app", None)
+    return Drain()
+
+
+def _exit_by(deadline: float) -> None:
+    """Exit 0 by the deadline even while a store thread is still in a DynamoDB call.
+
+    The request it served was cancelled, but Python joins the executor's threads at exit,
+    which would hold the process until botocore gives up (read timeout times attempts).
+    """
+    busy = [t for t in threading.enumerate() if t is not threading.main_thread() and not t.daemon]
+    for thread in busy:
+        thread.join(timeout=max(deadline - time.monotonic(), 0))
+    if any(thread.is_alive() for thread in busy):
+        log.warning("gql: exiting with DynamoDB calls still unanswered (GQL_SHUTDOWN_SECONDS)")
+        logging.shutdown()
+        sys.stdout.flush()
+        os._exit(0)

@@ -37,6 +37,7 @@ from gql.auth import Authenticator
 from gql.documents import Documents
 from gql.errors import GqlError, InputError, PersistedQueryNotFoundError, UnauthenticatedError
 from gql.http import error_body
+from gql.requestlog import current
 from gql.schema import Context
 from gql.sockets import (
     TRY_AGAIN_LATER,
@@ -124,6 +125,7 @@ class GraphQLView(GraphQL[Context, None]):
         if "mutations are not allowed" in reason:
             status, reason = 405, "mutations must be sent with POST"
             headers["allow"] = "POST"
+        _record_codes(["BAD_USER_INPUT"])
         return Response(
             error_body(reason, "BAD_USER_INPUT"),
             status_code=status,
@@ -167,6 +169,8 @@ class GraphQLView(GraphQL[Context, None]):
         for error in errors:
             # Parse errors never reach the schema's extensions: they get their code here.
             error.setdefault("extensions", {}).setdefault("code", "BAD_USER_INPUT")
+        if errors:
+            _record_codes([str(e["extensions"]["code"]) for e in errors])
         if result.data is None and errors and all("path" not in e for e in errors):
             # A request error: the operation never ran, so the spec says there is no data.
             response.pop("data", None)
@@ -206,6 +210,13 @@ class GraphQLView(GraphQL[Context, None]):
 def _has_errors(response_data: GraphQLHTTPResponse | list[GraphQLHTTPResponse]) -> bool:
     items = response_data if isinstance(response_data, list) else [response_data]
     return any(item.get("errors") for item in items)
+
+
+def _record_codes(codes: list[str]) -> None:
+    """For the request's metrics and log line (gql.telemetry)."""
+    record = current.get()
+    if record is not None:
+        record.codes.extend(codes)
 
 
 class _Unstorable:

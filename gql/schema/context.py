@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
 import secrets
 import time
@@ -17,12 +18,13 @@ from gql.batching import Batch, BatchTimeoutError, Coalescer
 from gql.cursor import decode_cursor, encode_cursor
 from gql.errors import BackendUnavailableError, ThrottledError
 from gql.models import Reading, ReadingKey
-from gql.store.client import Budget, within
+from gql.store.budget import Budget, within
 from gql.store.readings import BATCH_GET_SIZE
 
 if TYPE_CHECKING:
     from gql.config import Settings
     from gql.live import Hub
+    from gql.metrics import Metrics
     from gql.store.readings import ReadingStore
 
 log = logging.getLogger("gql.schema")
@@ -80,6 +82,9 @@ class Services:
                 return {found.key: found} if found is not None else {}
             return self.store.batch_get(batch.keys)
 
+    # For what the schema counts itself (subscriptions opened and ended); None: metrics off.
+    metrics: Metrics | None = None
+
 
 @dataclass
 class Context:
@@ -124,8 +129,11 @@ class Context:
         try:
             if remaining <= 0:
                 raise TimeoutError
+            # run_in_executor does not carry contextvars over to the thread: the request's
+            # record (gql.requestlog) must reach the store's observer there.
+            context = contextvars.copy_context()
             return await asyncio.wait_for(
-                loop.run_in_executor(self.services.executor, call), remaining
+                loop.run_in_executor(self.services.executor, context.run, call), remaining
             )
         except TimeoutError:
             raise self._timed_out(budget) from None

@@ -33,6 +33,7 @@ from gql.config import Settings
 from gql.documents import load_trusted_documents
 from gql.errors import GqlError, InputError, ThrottledError
 from gql.schema.access import ScopeCheck, TrustedOnly
+from gql.schema.observed import OperationRecorder
 from gql.store.codec import to_number
 
 log = logging.getLogger("gql.errors")
@@ -185,6 +186,7 @@ def extensions_for(settings: Settings) -> list[Callable[[], SchemaExtension]]:
         *MaxAliasesLimiter(max_alias_count=settings.max_aliases).validation_rules,
     ]
     extensions: list[Callable[[], SchemaExtension]] = [
+        OperationRecorder,
         ErrorCodes,
         lambda: ParserCache(maxsize=256),
         TextValidationCache,

@@ -1,8 +1,8 @@
 """The DynamoDB client and the one door every request goes through.
 
 `DynamoDB.call` is the only place that catches botocore errors; it turns them into the
-project's errors (gql.errors) with the original kept as `__cause__`. `DynamoDBStreams.call`
-is the same door for the table's stream, with the few errors only DynamoDB Streams has.
+project's errors (gql.errors) with the original kept as `__cause__`. gql/store/streamclient.py
+is the same door for the table's stream.
 """
 
 from __future__ import annotations
@@ -10,8 +10,9 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import AbstractContextManager, contextmanager, nullcontext
+from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import boto3
@@ -30,33 +31,63 @@ from gql.errors import (
     ConditionFailedError,
     ItemTooLargeError,
     StoreError,
-    StreamGapError,
     TableNotFoundError,
     ThrottledError,
     TransactionCanceledError,
+)
+from gql.store.budget import (
+    THROTTLED,
+    Budget,
+    BudgetSpentError,
+    note_retry,
+    state,
+    stop_when_spent,
 )
 from gql.store.codec import from_item
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
-    from mypy_boto3_dynamodbstreams import DynamoDBStreamsClient
 
     from gql.config import Settings
 
 log = logging.getLogger("gql.store")
 
-_THROTTLED = {
-    "ProvisionedThroughputExceededException",
-    "ThrottlingException",
-    "RequestLimitExceeded",
-    "TooManyRequestsException",
+UNAVAILABLE = {"InternalServerError", "ServiceUnavailable", "InternalFailure"}
+# The operations that accept ReturnConsumedCapacity: every one of them asks, so that what is
+# recorded is the capacity DynamoDB bills, not an estimate.
+_REPORTS_CAPACITY = {
+    "get_item",
+    "put_item",
+    "update_item",
+    "delete_item",
+    "query",
+    "scan",
+    "batch_get_item",
+    "batch_write_item",
+    "transact_get_items",
+    "transact_write_items",
+    "execute_statement",
+    "batch_execute_statement",
+    "execute_transaction",
 }
-_UNAVAILABLE = {"InternalServerError", "ServiceUnavailable", "InternalFailure"}
-# DynamoDB Streams answers LimitExceededException when GetRecords or DescribeStream is called
-# too often; for DynamoDB itself the same code means too many table operations at once.
-_STREAM_THROTTLED = {*_THROTTLED, "LimitExceededException"}
-# The iterator is a token DynamoDB stops honouring after 15 minutes: the reader renews it.
-ITERATOR_EXPIRED = "ExpiredIteratorException"
+
+
+@dataclass(frozen=True)
+class CallRecord:
+    """What one DynamoDB call did, as told to the observer: names and figures, never values."""
+
+    operation: str
+    table: str
+    started_ns: int  # wall clock, for a trace span
+    seconds: float
+    outcome: str  # ok, condition_failed, throttled or error
+    error: str  # DynamoDB's error code, or the exception's name; "" when ok
+    retries: int
+    throttles: int  # attempts DynamoDB answered with a throttling error
+    consumed: float  # capacity units DynamoDB reported
+
+
+Observer = Callable[[CallRecord], None]
 
 
 def make_client(settings: Settings, **overrides: Any) -> DynamoDBClient:
@@ -78,79 +109,90 @@ def client_config(settings: Settings) -> Config:
     )
 
 
-class Budget:
-    """How long one call may take, retries and their backoff included, and what it last saw.
-
-    botocore retries inside a single call, sleeping between attempts; on its own it would go
-    on after the caller has given up. `within(budget)` makes the calls of this thread stop
-    sending once the deadline has passed, and remember the last error a retry was for, so
-    the caller can tell throttling (THROTTLED) from an absent backend.
-    """
-
-    def __init__(self, deadline: float) -> None:
-        self.deadline = deadline
-        self.last_error = ""
-
-    @property
-    def throttled(self) -> bool:
-        return self.last_error in _THROTTLED
+def _outcome(error: str) -> str:
+    if not error:
+        return "ok"
+    if error == "ConditionalCheckFailedException":
+        return "condition_failed"
+    if error in THROTTLED or error == ThrottledError.__name__:
+        return "throttled"
+    return "error"
 
 
-_current = threading.local()
-
-
-@contextmanager
-def within(budget: Budget) -> Iterator[Budget]:
-    _current.budget = budget
-    try:
-        yield budget
-    finally:
-        _current.budget = None
-
-
-class _BudgetSpentError(Exception):
-    pass
-
-
-def _note_retry(response: Any = None, caught_exception: Any = None, **_: Any) -> None:
-    budget: Budget | None = getattr(_current, "budget", None)
-    if budget is None:
-        return
-    if response is not None:
-        budget.last_error = response[1].get("Error", {}).get("Code", "") or budget.last_error
-    elif caught_exception is not None:
-        budget.last_error = type(caught_exception).__name__
-
-
-def _stop_when_spent(**_: Any) -> None:
-    budget: Budget | None = getattr(_current, "budget", None)
-    if budget is not None and time.monotonic() >= budget.deadline:
-        raise _BudgetSpentError
+def consumed_capacity(response: dict[str, Any]) -> float:
+    """The capacity units a response reports: one entry, or a list of them for batches."""
+    reported = response.get("ConsumedCapacity")
+    entries = reported if isinstance(reported, list) else [reported] if reported else []
+    return float(sum(entry.get("CapacityUnits", 0) for entry in entries))
 
 
 class DynamoDB:
     """A client, the table it serves, and error translation for every call."""
 
     def __init__(
-        self, client: DynamoDBClient, table: str, *, lock: threading.Lock | None = None
+        self,
+        client: DynamoDBClient,
+        table: str,
+        *,
+        lock: threading.Lock | None = None,
+        observer: Observer | None = None,
     ) -> None:
         self.client = client
         self.table = table
+        # Told about every call once it is over (metrics, request log, tracing: the app's
+        # wiring); the store itself knows none of them.
+        self.observer = observer
         events = client.meta.events
-        events.register("needs-retry.dynamodb", _note_retry, unique_id="gql-note-retry")
-        events.register("before-send.dynamodb", _stop_when_spent, unique_id="gql-budget")
+        events.register("needs-retry.dynamodb", note_retry, unique_id="gql-note-retry")
+        events.register("before-send.dynamodb", stop_when_spent, unique_id="gql-budget")
         # In-process moto is not thread-safe: the embedded backend passes a lock.
         self._lock: AbstractContextManager[Any] = lock if lock is not None else nullcontext()
 
     def call(self, operation: str, **params: Any) -> dict[str, Any]:
+        if self.observer is None:
+            return self._call(operation, params)
+        if operation in _REPORTS_CAPACITY:
+            params.setdefault("ReturnConsumedCapacity", "TOTAL")
+        state.attempts = state.throttles = 0
+        started_ns = time.time_ns()
+        started = time.perf_counter()
+        response: dict[str, Any] = {}
+        error = ""
+        try:
+            response = self._call(operation, params)
+        except Exception as exc:
+            cause = exc.__cause__
+            error = (
+                cause.response.get("Error", {}).get("Code", "")
+                if isinstance(cause, ClientError)
+                else ""
+            ) or type(exc).__name__
+            raise
+        finally:
+            self.observer(
+                CallRecord(
+                    operation=operation,
+                    table=self.table,
+                    started_ns=started_ns,
+                    seconds=time.perf_counter() - started,
+                    outcome=_outcome(error),
+                    error=error,
+                    retries=max(state.attempts - 1, 0),
+                    throttles=state.throttles,
+                    consumed=consumed_capacity(response),
+                )
+            )
+        return response
+
+    def _call(self, operation: str, params: dict[str, Any]) -> dict[str, Any]:
         method = getattr(self.client, operation)
         try:
             with self._lock:
                 response: dict[str, Any] = method(**params)
         except ClientError as exc:
             raise self._translate(operation, exc) from exc
-        except _BudgetSpentError:
-            budget: Budget = _current.budget
+        except BudgetSpentError:
+            budget: Budget = state.budget
             if budget.throttled:
                 raise ThrottledError("the database is throttling requests; retry later") from None
             raise BackendUnavailableError("the database did not answer in time") from None
@@ -194,9 +236,9 @@ class DynamoDB:
             message,
             request_id,
         )
-        if code in _THROTTLED:
+        if code in THROTTLED:
             return ThrottledError("the database is throttling requests; retry later")
-        if code in _UNAVAILABLE:
+        if code in UNAVAILABLE:
             return BackendUnavailableError("the database is unavailable; retry later")
         if code == "ResourceNotFoundException":
             return TableNotFoundError(f"table {self.table!r} does not exist")
@@ -204,56 +246,4 @@ class DynamoDB:
             return ItemTooLargeError("the reading is larger than DynamoDB's 400 KB item limit")
         return StoreError(
             f"the database refused {operation} ({code or 'unknown error'})", reason=code
-        )
-
-
-class DynamoDBStreams:
-    """The streams client of one table's stream, and error translation for every call."""
-
-    def __init__(self, client: DynamoDBStreamsClient, table: str) -> None:
-        self.client = client
-        self.table = table
-
-    def call(self, operation: str, **params: Any) -> dict[str, Any]:
-        method = getattr(self.client, operation)
-        try:
-            response: dict[str, Any] = method(**params)
-        except ClientError as exc:
-            raise self._translate(operation, exc) from exc
-        except (ConnectionError, ReadTimeoutError, HTTPClientError) as exc:
-            log.warning("dynamodbstreams %s: %s", operation, exc)
-            raise BackendUnavailableError("the table's stream did not answer in time") from exc
-        except NoCredentialsError as exc:
-            raise StoreError("no AWS credentials were found for DynamoDB Streams") from exc
-        except BotoCoreError as exc:
-            log.warning("dynamodbstreams %s: %s", operation, exc)
-            raise StoreError(f"the stream request {operation} failed") from exc
-        return response
-
-    def _translate(self, operation: str, exc: ClientError) -> Exception:
-        error = exc.response.get("Error", {})
-        code = error.get("Code", "")
-        request_id = exc.response.get("ResponseMetadata", {}).get("RequestId", "-")
-        level = logging.DEBUG if code == ITERATOR_EXPIRED else logging.WARNING
-        log.log(
-            level,
-            "dynamodbstreams %s on %s: %s %s (request %s)",
-            operation,
-            self.table,
-            code,
-            error.get("Message", ""),
-            request_id,
-        )
-        if code in _STREAM_THROTTLED:
-            return ThrottledError("the table's stream is throttling requests; retry later")
-        if code in _UNAVAILABLE:
-            return BackendUnavailableError("the table's stream is unavailable; retry later")
-        if code == "TrimmedDataAccessException":
-            return StreamGapError("changes were trimmed from the stream before they were read")
-        if code == "ResourceNotFoundException":
-            return StreamGapError(f"the stream of table {self.table!r} or a shard of it is gone")
-        if code == ITERATOR_EXPIRED:
-            return StoreError("the stream's shard iterator expired", reason=code)
-        return StoreError(
-            f"the stream refused {operation} ({code or 'unknown error'})", reason=code
         )

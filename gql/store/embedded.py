@@ -23,7 +23,8 @@ from typing import TYPE_CHECKING, Any
 from moto import mock_aws
 
 from gql.models import Change, ChangeKind, ReadingKey
-from gql.store.client import Budget, DynamoDB, _current, make_client, within
+from gql.store.budget import Budget, within
+from gql.store.client import DynamoDB, make_client
 from gql.store.codec import from_item, key_from_item, key_to_item
 from gql.store.readings import ReadingStore
 from gql.store.tables import Tables
@@ -102,14 +103,9 @@ class PublishingDynamoDB(DynamoDB):
 
 @contextmanager
 def _unbounded() -> Iterator[None]:
-    """Calls of this thread without a deadline, then the caller's budget back (`within` would
-    leave none: _current is client.py's record of this thread's budget)."""
-    saved: Budget | None = getattr(_current, "budget", None)
-    try:
-        with within(Budget(math.inf)):
-            yield
-    finally:
-        _current.budget = saved
+    """Calls of this thread without a deadline, then the caller's budget back."""
+    with within(Budget(math.inf)):
+        yield
 
 
 def _keys_of(requests: Iterable[dict[str, Any] | None]) -> Iterator[ReadingKey]:

@@ -24,9 +24,10 @@ from gql.errors import (
     TableNotFoundError,
 )
 from gql.models import Change
-from gql.store.client import ITERATOR_EXPIRED, DynamoDB, DynamoDBStreams, client_config
+from gql.store.client import DynamoDB, client_config
 from gql.store.records import change_from_record
 from gql.store.shards import Shard, Shards
+from gql.store.streamclient import ITERATOR_EXPIRED, DynamoDBStreams
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodbstreams import DynamoDBStreamsClient

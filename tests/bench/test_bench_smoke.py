@@ -1,4 +1,4 @@
-"""The bench's quick mode, end to end: it runs and writes all six figures. Timing is not checked.
+"""The bench's quick mode, end to end: it runs and writes all its figures. Timing is not checked.
 
 Needs DynamoDB Local (`make test` starts it in a private network namespace); skipped without.
 """
@@ -30,10 +30,11 @@ KEYS = [
     "workers",
     "history",
     "batch",
+    "observability",
 ]
 
 
-def test_quick_bench_writes_six_ratios_as_json(
+def test_quick_bench_writes_every_ratio_as_json(
     request: pytest.FixtureRequest, tmp_path: Path
 ) -> None:
     request.node.user_properties.append(("backend", "dynamodb-local"))  # counted in the summary

@@ -108,6 +108,17 @@ def instruction(keyword: str) -> Instruction:
     return found[0]
 
 
+def image_env() -> dict[str, str]:
+    """The variables the Dockerfile's ENV instructions set (the `NAME=value` form)."""
+    env: dict[str, str] = {}
+    for found in (i for i in dockerfile() if i.keyword == "ENV"):
+        for pair in found.args.split():
+            name, equals, value = pair.partition("=")
+            assert equals, f"ENV {found.args}: use NAME=value"
+            env[name] = value.strip('"')
+    return env
+
+
 def build_context() -> set[str]:
     """The files `docker build .` sends, by .dockerignore's rules (the last match wins)."""
     rules = []

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import signal
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
@@ -113,8 +112,7 @@ def test_sigterm_stops_the_server_cleanly_within_a_few_seconds(
 
         code = server.terminate(timeout=5)
 
-    # uvicorn shuts down gracefully, then re-raises SIGTERM so that a supervisor sees why
-    # the process ended: both 0 and "killed by SIGTERM" are a clean exit.
-    assert code in (0, -signal.SIGTERM), server.stderr
+    # A drain asked for and done is a success (gql.server): 0, not "killed by SIGTERM".
+    assert code == 0, server.stderr
     assert "Traceback" not in server.stderr
     assert "Application shutdown complete" in server.stderr

@@ -21,8 +21,9 @@ from gql.models import (
     ReadingInfo,
     ReadingKey,
 )
-from gql.store import client as client_module
-from gql.store.client import Budget, DynamoDB, within
+from gql.store import budget as budget_module
+from gql.store.budget import Budget, within
+from gql.store.client import DynamoDB
 from gql.store.embedded import publishing_store
 from gql.store.readings import ReadingStore
 from gql.store.tables import Tables
@@ -154,5 +155,5 @@ def test_the_callers_time_budget_applies_before_the_write_and_is_kept_after_it(
     with within(budget) as given:
         store.put(KEY, info("20"))
         # Reading the images after the write ran without a deadline, then gave this one back.
-        assert client_module._current.budget is given
+        assert budget_module.state.budget is given
     assert [c.kind for c in published] == [ChangeKind.INSERT]

@@ -1,0 +1,81 @@
+"""The drain hook of gql.server: callbacks the app registers on `app.state.drain` (the live
+hub's shutdown) run on SIGTERM before uvicorn closes any connection, and the process then
+exits 0. The server is `gql.server.serve` in a subprocess, with one callback added."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import httpx
+
+from tests.integration.conftest import bare_env, free_port
+
+SERVER = """
+import asyncio, sys
+from gql import server
+from gql.app import create_app
+from gql.config import Settings
+
+def with_hook(settings):
+    app = create_app(settings)
+
+    async def hook():
+        print("hook: started", file=sys.stderr, flush=True)
+        await asyncio.sleep(1.0)
+        print("hook: done", file=sys.stderr, flush=True)
+
+    app.state.drain.on_drain(hook)
+    return app
+
+server.create_app = with_hook
+sys.exit(server.serve(Settings.from_env(), port=int(sys.argv[1])))
+"""
+
+
+def wait_for(predicate: Callable[[], bool], timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.02)
+
+
+def test_drain_callbacks_run_while_connections_are_still_served(tmp_path: Path) -> None:
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    log = tmp_path / "stderr.txt"
+    env = bare_env(GQL_CURSOR_SECRET="drain-hook-tests-cursor-secret", GQL_SHUTDOWN_SECONDS="5")
+    with log.open("wb") as err:
+        process = subprocess.Popen(
+            [sys.executable, "-c", SERVER, str(port)],
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=err,
+        )
+    try:
+
+        def healthy() -> bool:
+            try:
+                return httpx.get(f"{url}/healthz", timeout=1).status_code == 200
+            except httpx.TransportError:
+                return False
+
+        wait_for(healthy, 30)
+        process.send_signal(signal.SIGTERM)
+        wait_for(lambda: "hook: started" in log.read_text(), 5)
+        # The hook runs: readiness is off, yet connections are still accepted and served.
+        assert httpx.get(f"{url}/readyz", timeout=5).status_code == 503
+        answer = httpx.post(f"{url}/graphql", json={"query": "{ __typename }"}, timeout=5)
+        assert answer.json() == {"data": {"__typename": "Query"}}
+        assert process.wait(timeout=10) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    output = log.read_text()
+    assert output.index("hook: done") < output.index("Shutting down"), output

@@ -1,0 +1,76 @@
+"""The drain: readiness off, and the callbacks awaited within their bound."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable
+
+import pytest
+
+from gql.shutdown import Drain
+
+
+async def test_callbacks_run_concurrently_and_draining_is_set() -> None:
+    drain = Drain()
+    ended: list[str] = []
+
+    def after(seconds: float, name: str) -> Callable[[], Awaitable[None]]:
+        async def callback() -> None:
+            await asyncio.sleep(seconds)
+            ended.append(name)
+
+        return callback
+
+    drain.on_drain(after(0.2, "slow"))
+    drain.on_drain(after(0.1, "quick"))
+    assert not drain.draining
+    started = time.monotonic()
+    await drain.run_callbacks(timeout=5)
+    assert drain.draining
+    assert ended == ["quick", "slow"]
+    assert time.monotonic() - started < 0.3  # together, not one after the other
+
+
+async def test_a_callback_past_the_bound_is_cancelled_and_logged(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    drain = Drain()
+    cancelled = asyncio.Event()
+
+    async def stuck() -> None:
+        try:
+            await asyncio.sleep(60)
+        except asyncio.CancelledError:
+            cancelled.set()
+            raise
+
+    drain.on_drain(stuck)
+    started = time.monotonic()
+    with caplog.at_level(logging.ERROR, logger="gql.shutdown"):
+        await drain.run_callbacks(timeout=0.2)
+        await asyncio.sleep(0)
+    assert time.monotonic() - started < 1
+    assert cancelled.is_set()
+    assert "1 shutdown callback(s) did not finish in 0.2 s" in caplog.text
+
+
+async def test_a_failing_callback_does_not_stop_the_others(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    drain = Drain()
+    ran: list[str] = []
+
+    async def failing() -> None:
+        raise RuntimeError("boom")
+
+    async def fine() -> None:
+        ran.append("fine")
+
+    drain.on_drain(failing)
+    drain.on_drain(fine)
+    with caplog.at_level(logging.ERROR, logger="gql.shutdown"):
+        await drain.run_callbacks(timeout=1)
+    assert ran == ["fine"]
+    assert "a shutdown callback failed" in caplog.text
