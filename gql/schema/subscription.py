@@ -8,6 +8,7 @@ over graphql-transport-ws, a `data` then `complete` over graphql-ws.
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncGenerator
 from datetime import UTC, datetime
 from enum import Enum
@@ -15,7 +16,7 @@ from enum import Enum
 import strawberry
 
 from gql import models
-from gql.errors import InputError, StreamDisabledError
+from gql.errors import GqlError, InputError, StreamDisabledError
 from gql.live import Interest
 from gql.schema import inputs
 from gql.schema.context import Context
@@ -81,10 +82,25 @@ class Subscription:
         filter: inputs.ReadingCondition | None = None,
         kinds: list[ChangeKind] | None = None,
     ) -> AsyncGenerator[ReadingChange, None]:
-        interest = to_interest(device_id, filter, kinds)
-        hub = info.context.services.hub
-        if hub is None:
-            raise StreamDisabledError("live changes are not served by this server")
-        async with hub.subscribe(interest) as changes:
-            async for change in changes:
-                yield ReadingChange.of(change)
+        started = time.perf_counter()
+        codes: list[str] = []
+        try:
+            interest = to_interest(device_id, filter, kinds)
+            hub = info.context.services.hub
+            if hub is None:
+                raise StreamDisabledError("live changes are not served by this server")
+            async with hub.subscribe(interest) as changes:
+                async for change in changes:
+                    yield ReadingChange.of(change)
+        except GqlError as exc:
+            codes.append(exc.code)
+            raise
+        finally:
+            # A subscription is one request that lasts: counted once, when it ends, with the
+            # code that ended it (the HTTP edge never sees what runs over a socket).
+            metrics = info.context.services.metrics
+            if metrics is not None:
+                outcome = "error" if codes else "ok"
+                metrics.record_request(
+                    "subscription", outcome, time.perf_counter() - started, codes
+                )
