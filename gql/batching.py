@@ -15,6 +15,7 @@ any of them still waits) and whose `state` it may set to tell a caller that gave
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import time
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from concurrent.futures import Executor
@@ -37,6 +38,8 @@ class _Waiter:
     future: asyncio.Future[Any]
     deadline: float
     batch: Batch[Any] | None = None
+    # The caller's context variables (its request record and trace), for the batch it opens.
+    context: contextvars.Context = field(default_factory=contextvars.copy_context)
 
 
 class BatchTimeoutError(TimeoutError):
@@ -115,8 +118,11 @@ class Coalescer(Generic[K, V]):
                 waiter.batch = batch
         self.batches_sent += 1
         loop = asyncio.get_running_loop()
+        # A shared call is accounted once, to the request of the first caller in the batch
+        # (its log line and trace show it); the others waited on it without calling.
+        opener = next(iter(chunk.values()))[0].context
         try:
-            answer = loop.run_in_executor(self.executor, self.fetch, batch)
+            answer = loop.run_in_executor(self.executor, opener.run, self.fetch, batch)
         except RuntimeError as exc:  # the executor was shut down: the app is stopping
             self._settle(chunk, None, exc)
             return

@@ -47,9 +47,11 @@ class Cursors:
         )
         return cls((secrets.token_bytes(32),), settings.cursor_ttl_seconds, clock)
 
-    def encode(self, key: ReadingKey, scope: str) -> str:
+    def encode(self, key: ReadingKey, scope: str, *, now: float | None = None) -> str:
+        """`now`: when the page was made, so every cursor of one page expires together."""
+        issued = self.clock() if now is None else now
         return encode_cursor(
-            key, scope=scope, secret=self.secrets[0], now=self.clock(), ttl_seconds=self.ttl_seconds
+            key, scope=scope, secret=self.secrets[0], now=issued, ttl_seconds=self.ttl_seconds
         )
 
     def decode(self, token: str, scope: str) -> ReadingKey:

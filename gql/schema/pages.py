@@ -75,8 +75,9 @@ async def scan_readings(
 
 def connection(context: Context, page: models.Page, scope: str, resumed: bool) -> ReadingConnection:
     cursors = context.services.cursors
+    issued = cursors.clock()  # one time for the whole page: its cursors expire together
     edges = [
-        ReadingEdge(key=r.key, scope=scope, cursors=cursors, node=Reading.of(r))
+        ReadingEdge(key=r.key, scope=scope, cursors=cursors, issued=issued, node=Reading.of(r))
         for r in page.readings
     ]
     # When the read budget ran out, the page ends where DynamoDB stopped reading, which may be
@@ -87,7 +88,7 @@ def connection(context: Context, page: models.Page, scope: str, resumed: bool) -
         page_info=relay.PageInfo(
             has_next_page=page.has_more,
             has_previous_page=resumed,
-            start_cursor=cursors.encode(edges[0].key, scope) if edges else None,
-            end_cursor=cursors.encode(end, scope) if end is not None else None,
+            start_cursor=cursors.encode(edges[0].key, scope, now=issued) if edges else None,
+            end_cursor=cursors.encode(end, scope, now=issued) if end is not None else None,
         ),
     )

@@ -186,7 +186,10 @@ class ReadingEdge:
     key: strawberry.Private[models.ReadingKey]
     scope: strawberry.Private[str]
     cursors: strawberry.Private[Cursors]
-    cursor: str = strawberry.field(resolver=lambda root: root.cursors.encode(root.key, root.scope))
+    issued: strawberry.Private[float]
+    cursor: str = strawberry.field(
+        resolver=lambda root: root.cursors.encode(root.key, root.scope, now=root.issued)
+    )
     node: Reading
 
 
