@@ -95,12 +95,18 @@ def _opened(path: Path | None) -> Iterator[IO[str]]:
         yield sys.stdout
         sys.stdout.flush()
         return
+    # Written beside the target and renamed at the end: an export cut short by an error
+    # leaves no file that looks complete.
+    partial = path.with_name(path.name + ".partial")
     try:
         # newline="": the csv rows carry their own line ends.
-        with path.open("w", encoding="utf-8", newline="") as out:
+        with partial.open("w", encoding="utf-8", newline="") as out:
             yield out
+        partial.replace(path)
     except OSError as exc:
         raise GqlError(f"cannot write {path}: {exc.strerror}") from None
+    finally:
+        partial.unlink(missing_ok=True)
 
 
 @contextlib.contextmanager

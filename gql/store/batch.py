@@ -16,7 +16,9 @@ nothing and becomes the error of that reason.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
+from decimal import Decimal
 from typing import Any
 
 from gql.errors import (
@@ -50,9 +52,16 @@ Versions = dict[ReadingKey, int | None]
 class AtomicBatch:
     """Writes readings in one transaction; `put` returns one outcome per reading, in order."""
 
-    def __init__(self, db: DynamoDB, *, attempts: int = CONFLICT_ATTEMPTS) -> None:
+    def __init__(
+        self,
+        db: DynamoDB,
+        *,
+        attempts: int = CONFLICT_ATTEMPTS,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
         self.db = db
         self.attempts = attempts
+        self._sleep = sleep
 
     def put(self, readings: Sequence[Reading], *, if_not_exists: bool = False) -> list[Outcome]:
         if not readings:
@@ -90,12 +99,14 @@ class AtomicBatch:
                 "ExpressionAttributeNames": names,
             }
         }
-        for _ in range(MAX_READ_RETRIES + 1):
+        for attempt in range(MAX_READ_RETRIES + 1):
+            if attempt:
+                self._sleep(min(0.05 * 2**attempt, 2.0))
             response = self.db.call("batch_get_item", RequestItems=request)
             for item in response.get("Responses", {}).get(self.db.table, []):
                 key = key_from_item(item)
                 version = item.get("version", {}).get("N")
-                found[key] = int(version) if version is not None else None
+                found[key] = int(Decimal(version)) if version is not None else None
             request = response.get("UnprocessedKeys") or {}
             if not request:
                 return found

@@ -282,3 +282,16 @@ def test_export_of_an_unknown_device_is_empty(dynamodb_local_url: str, sample_ta
     done = run_ok("export", "--device", "nobody", env=local_env(dynamodb_local_url, sample_table))
 
     assert done.stdout == "[]\n"
+
+
+def test_an_export_that_fails_leaves_no_file(dynamodb_local_url: str, tmp_path: Path) -> None:
+    out = tmp_path / "readings.ndjson"
+
+    done = run_gql(
+        "export", "--format", "ndjson", "-o", out,
+        env=local_env(dynamodb_local_url, unique_table("none")),
+    )  # fmt: skip
+
+    assert done.returncode == 1
+    assert "does not exist" in done.stderr
+    assert list(tmp_path.iterdir()) == []
