@@ -94,10 +94,25 @@ def measure_scan_scale(stack: Stack, plan: Plan, small: Figure, big_file: Path) 
         times.append(time.perf_counter() - started)
         check(count == big, f"the scan saw {count} of {big} readings")
     server.stop()
+    # The same scan by boto3 alone, at both sizes: how much of the growth is the database's.
+    client = make_client(Settings.from_env(stack.env(table)))
+    started = time.perf_counter()
+    check(boto_scan(client, table) == big, "boto3 saw another count")
+    boto_big_s = time.perf_counter() - started
     stack.client.delete_table(TableName=table)
     big_s = statistics.median(times)
+    boto_small_s = small.detail.get("median_s", {}).get("boto3") or 0.0
     per_big, per_small = big_s / big * 1e6, small_s / plan.items * 1e6
     figure.ratio = ratio(per_big, per_small)
     figure.summary = f"{per_big:.1f} µs vs {per_small:.1f} µs a reading ({big_s:.1f} s in all)"
-    figure.detail = {"seconds": times, "items": big, "small_items": plan.items}
+    boto_growth = ratio(boto_big_s / big, boto_small_s / plan.items) if boto_small_s else None
+    figure.detail = {
+        "seconds": times,
+        "items": big,
+        "small_items": plan.items,
+        "boto3_seconds": round(boto_big_s, 3),
+        "boto3_per_reading_growth": boto_growth,
+    }
+    if boto_growth is not None:
+        figure.warnings.append(f"boto3's own per-reading scan cost grew {boto_growth:.2f}x")
     return figure

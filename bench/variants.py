@@ -75,7 +75,29 @@ def no_coalescing() -> None:
     Context._load_readings = load  # type: ignore[method-assign]
 
 
+def coalesce_4() -> None:
+    """Up to 4 batches in flight before keys wait for one to return."""
+    from gql.schema.context import Services
+
+    original = Services.__post_init__
+
+    def post_init(self: Services) -> None:
+        original(self)
+        self.readings_by_key.max_in_flight = 4
+
+    Services.__post_init__ = post_init  # type: ignore[method-assign]
+
+
+def switch_5ms() -> None:
+    """Python's default GIL switch interval (gql serve sets 1 ms), to measure the difference."""
+    import gql.server
+
+    gql.server.hand_over_the_gil_often = lambda: None
+
+
 PATCHES: dict[str, Callable[[], None]] = {
+    "coalesce-4": coalesce_4,
+    "switch-5ms": switch_5ms,
     "no-coalescing": no_coalescing,
     "no-wait-for": no_wait_for,
     "no-param-validation": no_param_validation,

@@ -55,6 +55,8 @@ class Coalescer(Generic[K, V]):
     fetch: Callable[[Batch[K]], Mapping[K, V]]
     executor: Executor
     max_keys: int = 100
+    # Batches out at once before keys wait for one to return (1: the plain rule above).
+    max_in_flight: int = 1
     clock: Callable[[], float] = time.monotonic
     batches_sent: int = 0  # for tests and the bench: how many batch calls were made
     _pending: dict[K, list[_Waiter]] = field(default_factory=dict, init=False, repr=False)
@@ -73,8 +75,8 @@ class Coalescer(Generic[K, V]):
         waiters = [(key, _Waiter(loop.create_future(), deadline)) for key in keys]
         for key, waiter in waiters:
             self._pending.setdefault(key, []).append(waiter)
-        if not self._in_flight:
-            self._flush()  # nothing is out: these keys go now
+        if self._in_flight < self.max_in_flight:
+            self._flush()  # nothing (or little) is out: these keys go now
         try:
             if len(waiters) == 1:
                 return [await asyncio.wait_for(waiters[0][1].future, remaining)]
