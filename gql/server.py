@@ -51,7 +51,8 @@ def serve(
         # A WebSocket message is a GraphQL request too: the same limit as an HTTP body.
         ws_max_size=settings.max_body_bytes,
     )
-    LiveServer(config, before_shutdown=[app.state.hub.shutdown]).run()
+    hub = getattr(app.state, "hub", None)  # an app without live changes has none
+    LiveServer(config, before_shutdown=[hub.shutdown] if hub is not None else []).run()
     return 0
 
 

@@ -37,6 +37,8 @@ class FakeSource:
 
     def __init__(self, open_error: Exception | None = None) -> None:
         self.open_error = open_error
+        # When set, open() waits for it: a test can hold the first subscription in its start.
+        self.open_gate: threading.Event | None = None
         self.batches: deque[list[Change] | Exception] = deque()
         self.calls: list[str] = []
         self.threads: set[str] = set()
@@ -50,6 +52,8 @@ class FakeSource:
         return self.calls.count(call)
 
     def open(self) -> None:
+        if self.open_gate is not None:
+            self.open_gate.wait(5)
         self._record("open")
         if self.open_error is not None:
             raise self.open_error

@@ -243,3 +243,41 @@ async def test_each_subscriber_gets_only_what_it_asked_for() -> None:
             assert await take(subscriber, len(wanted)) == wanted, name
             assert subscriber.pending == 0, name
     await hub.shutdown()
+
+
+async def test_subscriptions_that_start_together_open_the_source_once() -> None:
+    source = FakeSource()
+    source.open_gate = threading.Event()
+    hub = hub_over(source)
+    async with contextlib.AsyncExitStack() as stack:
+        starting = [
+            asyncio.create_task(stack.enter_async_context(subscribed(hub))) for _ in range(5)
+        ]
+        await asyncio.sleep(0.05)  # all five wait for the one open()
+        source.open_gate.set()
+        subscribers = await asyncio.gather(*starting)
+        source.push([change(datacount=3)])
+        for subscriber in subscribers:
+            assert [c.key.datacount for c in await take(subscriber, 1)] == [3]
+        assert source.count("open") == 1
+    await hub.shutdown()
+
+
+async def test_a_subscription_abandoned_while_opening_closes_what_it_opened() -> None:
+    source = FakeSource()
+    source.open_gate = threading.Event()
+    hub = hub_over(source)
+    starting = asyncio.create_task(subscribed(hub).__aenter__())
+    await asyncio.sleep(0.05)
+    starting.cancel()  # the client went away during open()
+    with pytest.raises(asyncio.CancelledError):
+        await starting
+    source.open_gate.set()
+    await eventually(lambda: source.calls == ["open", "close"])
+    assert not hub.reading
+    source.open_gate = None
+    async with subscribed(hub) as later:  # the next subscription opens it again
+        source.push([change(datacount=4)])
+        assert [c.key.datacount for c in await take(later, 1)] == [4]
+    await hub.shutdown()
+    assert source.calls[:3] == ["open", "close", "open"]
