@@ -147,14 +147,23 @@ function onChange(change) {
 }
 
 let client = null;
+let retryDelay = 2000; // after a lost socket: doubled each time, up to 30 s
 
 function subscribe() {
   client = graphqlWs.createClient({
     url: WS_URL,
     // A browser cannot set headers on a WebSocket: the key travels in connection_init.
     connectionParams: API_KEY ? { "x-api-key": API_KEY } : {},
-    retryAttempts: 5, // a dropped socket is reopened; the gap is then closed by re-reading
-    on: { connected: () => (state.live = true), closed: () => (state.live = false) },
+    // No silent reconnection: changes made while the socket was down would be missed. A lost
+    // socket ends in stopped(), which reads the history again and subscribes anew.
+    retryAttempts: 0,
+    on: {
+      connected: () => {
+        state.live = true;
+        retryDelay = 2000;
+      },
+      closed: () => (state.live = false),
+    },
   });
   client.subscribe(
     { query: CHANGES, variables: { deviceId: DEVICE } },
@@ -164,25 +173,39 @@ function subscribe() {
         onChange(result.data.readingChanges);
       },
       error: (err) => stopped(Array.isArray(err) ? err : null, err),
-      complete: () => setStatus("The server ended live updates (it may be restarting)."),
+      // The server completes subscriptions when it shuts down (e.g. a restart or a deploy).
+      complete: () => restart("The server ended live updates"),
     },
   );
 }
 
+let restarting = null; // the timer of a pending restart: one at a time
+
+function restart(why) {
+  if (restarting) return;
+  setStatus(`${why}: reading again and subscribing anew in ${retryDelay / 1000} s`, true);
+  client?.dispose();
+  restarting = setTimeout(() => {
+    restarting = null;
+    start();
+  }, retryDelay);
+  retryDelay = Math.min(retryDelay * 2, 30000);
+}
+
 function stopped(errors, closeEvent) {
-  const codes = (errors ?? []).map((e) => e.extensions?.code);
-  if (codes.some((code) => RESUBSCRIBE.has(code))) {
-    setStatus(`${describe(errors)}: reloading and subscribing again`, true);
-    client?.dispose();
-    setTimeout(start, 2000);
-    return;
+  if (errors) {
+    const codes = errors.map((e) => e.extensions?.code);
+    // The contract: after these, re-read with queries and subscribe again.
+    if (codes.some((code) => RESUBSCRIBE.has(code))) return restart(describe(errors));
+    return setStatus(`Live updates stopped: ${describe(errors)}`, true);
   }
-  let why = `cannot open ${WS_URL}`; // a socket error event carries no detail
-  if (errors) why = describe(errors);
-  else if (typeof closeEvent?.code === "number") {
-    why = `the socket closed (${closeEvent.code} ${closeEvent.reason || ""})`.trim();
+  const code = closeEvent?.code;
+  if (typeof code === "number" && code >= 4000 && code < 5000) {
+    // The protocol's refusals (4403: no valid key, 4400: bad message): retrying cannot help.
+    const why = `${code} ${closeEvent.reason || ""}`.trim();
+    return setStatus(`Live updates stopped: the server refused the socket (${why})`, true);
   }
-  setStatus(`Live updates stopped: ${why}`, true);
+  restart(typeof code === "number" ? `The socket closed (${code})` : `Cannot open ${WS_URL}`);
 }
 
 async function start() {
@@ -191,13 +214,14 @@ async function start() {
   state.touched.clear();
   state.after = null;
   state.pages = 0;
+  state.ready = false;
   // Subscribe first, then read, so that no change falls between the page and the socket.
   state.pending = [];
   subscribe();
   try {
     await loadPage();
   } catch (err) {
-    setStatus(`Cannot read ${GQL_URL}: ${err.message}`, true);
+    restart(`Cannot read ${GQL_URL} (${err.message})`);
     return;
   }
   for (const change of state.pending) applyChange(change);

@@ -55,7 +55,10 @@ class Browser:
 
     def __init__(self, executable: str, *, timeout: float = 20.0) -> None:
         self.timeout = timeout
-        self.profile = tempfile.TemporaryDirectory(prefix="gql-chromium-")
+        # chromium's helpers may still write into the profile as it exits (seen under load).
+        self.profile = tempfile.TemporaryDirectory(
+            prefix="gql-chromium-", ignore_cleanup_errors=True
+        )
         self.log = tempfile.TemporaryFile()  # noqa: SIM115 - closed in close()
         self.stack = contextlib.ExitStack()
         self.process = subprocess.Popen(

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode, urlsplit
 
+import httpx
 import pytest
 
 from gql.schema import sdl
@@ -166,6 +167,24 @@ def page(chromium: str) -> Iterator[Page]:
         yield browser.page
 
 
+def write_until_shown(page: Page, dynamodb: DynamoDBClient, table: str, first: int) -> int:
+    """Write readings first, first + 1, ... with boto3 until one shows on the page; its number.
+
+    The page's subscription sees changes from about one poll interval after it started, so an
+    early write is repeated (as a new reading each time) until one arrives.
+    """
+    for n in range(first, first + 30):
+        put(dynamodb, table, n)
+        try:
+            page.wait_for(
+                f"window.devicePage.readings.has({n})", f"reading {n}", timeout=1, check=bool
+            )
+        except CdpError:  # not yet: write another
+            continue
+        return n
+    pytest.fail(f"no boto3 write appeared on the page: {state(page, 's.changes')}")
+
+
 def state(page: Page, expression: str) -> Any:
     return page.evaluate(f"(() => {{ const s = window.devicePage; return {expression}; }})()")
 
@@ -214,22 +233,8 @@ def test_the_page_draws_history_pages_and_appends_a_boto3_write(
     xs = state(page, "s.chart.data[0]")
     assert xs == [START + 600 * n for n in range(HISTORY - 2 * PAGE + 1, HISTORY + 1)]
 
-    # A write with plain boto3 after the page loaded. The page's subscription sees changes
-    # from about one poll interval after it started, so an early write is repeated (as a new
-    # reading each time) until one arrives; the last of those is then the one checked.
-    n = HISTORY
-    for _ in range(30):
-        n += 1
-        put(dynamodb, table, n)
-        try:
-            page.wait_for(
-                f"window.devicePage.readings.has({n})", f"reading {n}", timeout=1, check=bool
-            )
-            break
-        except CdpError:  # not yet: write another
-            continue
-    else:
-        pytest.fail(f"no boto3 write appeared on the page: {state(page, 's.changes')}")
+    # A write with plain boto3 after the page loaded.
+    n = write_until_shown(page, dynamodb, table, HISTORY + 1)
     line = f"INSERT {DEVICE} : {n}  {js(temperature(n))} {js(temperature(n, 3))} - - -"
     assert state(page, "s.changes.at(-1)") == line
     assert state(page, "s.chart.data[0].at(-1)") == START + 600 * n
@@ -246,3 +251,41 @@ def test_the_page_draws_history_pages_and_appends_a_boto3_write(
     assert page.events("Runtime.exceptionThrown") == []
     assert page.events("Network.loadingFailed") == []
     assert state(page, "s.error") is None
+
+
+@pytest.mark.skipif(
+    "readingChanges" not in sdl(), reason="this build serves no Subscription.readingChanges"
+)
+def test_after_a_server_restart_the_page_reads_again_and_resubscribes(
+    request: pytest.FixtureRequest,
+    page: Page,
+    page_origin: str,
+    dynamodb: DynamoDBClient,
+    table: str,
+    tmp_path: Path,
+) -> None:
+    request.node.user_properties.append(("backend", "dynamodb-local"))
+    assert LOCAL_URL
+    env = local_env(LOCAL_URL, table) | {"GQL_API_KEYS": API_KEY, "GQL_CORS_ORIGINS": page_origin}
+    with Server(env, tmp_path) as first:
+        settings = {"url": f"{first.url}/graphql", "device": DEVICE, "key": API_KEY}
+        page.goto(f"{page_origin}/index.html?{urlencode(settings)}")
+        page.wait_for("window.devicePage?.ready === true", "the first page", check=bool)
+        write_until_shown(page, dynamodb, table, 1000)
+        first.terminate(timeout=15)  # its exit status is the shutdown work's (branch obs)
+    status = page.wait_for(
+        "document.getElementById('status').textContent",
+        "the page noticing",
+        check=lambda text: "subscribing anew" in text,
+    )
+    assert status.startswith(("The server ended live updates", "The socket closed", "Cannot"))
+
+    # The same address again: the page reads the history and subscribes on its own.
+    second = Server(env, tmp_path)
+    second.port, second.url = first.port, first.url
+    second.http.base_url = httpx.URL(first.url)
+    with second:
+        page.wait_for("window.devicePage.live === true", "a new socket", timeout=40, check=bool)
+        n = write_until_shown(page, dynamodb, table, 2000)
+        assert state(page, "s.readings.has(1000)")  # read again from the table
+    assert state(page, "s.changes.at(-1)").startswith(f"INSERT {DEVICE} : {n}  ")

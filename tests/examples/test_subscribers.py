@@ -111,7 +111,7 @@ def test_every_change_is_printed_once_in_order_with_its_kind(flavour: str, table
     )
     try:
         for subscriber in (everything, hot):
-            greeted = subscriber.wait_for(lambda x: x.startswith("Listening"), timeout=15)
+            greeted = subscriber.wait_for(lambda x: x.startswith("Listening"), timeout=30)
             assert greeted, subscriber.report() + "\n" + subscriber.stop()[1]
         assert everything.seen[0] == f"Listening for changes to device {DEVICE} (Ctrl-C to stop)"
         writer = Writer(table)
@@ -139,7 +139,7 @@ def test_every_change_is_printed_once_in_order_with_its_kind(flavour: str, table
         writer.boto3_put(DEVICE, 9, "1612530000", "50")  # the last one
 
         for subscriber in (everything, hot):
-            last = subscriber.wait_for(lambda x: f"{DEVICE} : 9 " in x, timeout=15)
+            last = subscriber.wait_for(lambda x: f"{DEVICE} : 9 " in x, timeout=30)
             assert last, subscriber.report()
     finally:
         results = [everything.stop(), hot.stop()]

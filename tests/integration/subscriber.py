@@ -134,7 +134,7 @@ class Subscriber:
         self.close()
 
 
-def prime(subscriber: Subscriber, write: Callable[[int], None], *, timeout: float = 20.0) -> None:
+def prime(subscriber: Subscriber, write: Callable[[int], None], *, timeout: float = 30.0) -> None:
     """Write (write(n), n = 1, 2, ...) until one of those writes arrives.
 
     A subscription receives the changes made from about one poll interval after it starts

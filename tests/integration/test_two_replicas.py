@@ -105,7 +105,7 @@ def test_a_subscriber_on_one_replica_sees_writes_through_the_other_and_by_boto3(
         received = {
             name: [
                 c
-                for c in subscriber.collect_until(lambda c: c["datacount"] == 2, timeout=15)
+                for c in subscriber.collect_until(lambda c: c["datacount"] == 2, timeout=30)
                 if c["datacount"] != SENTINEL
             ]
             for name, subscriber in (("second", on_second), ("first", on_first))
