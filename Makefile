@@ -20,13 +20,14 @@ lint: venv
 	$(BIN)/mypy
 
 # pytest runs in a private network namespace with DynamoDB Local on 127.0.0.1:8000.
-test: lint client-tools
-test: lint apollo-client
+# npm packages the tests drive (graphql-ws, Apollo Client) are installed first: the namespace
+# has no network.
+test: lint client-tools apollo-client
 	scripts/dynamodb-local --install-only
 	scripts/in-netns $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # The long runs (full fuzz, 50-client concurrency), also inside the namespace.
-test-slow: venv client-tools
+test-slow: venv client-tools apollo-client
 	scripts/dynamodb-local --install-only
 	scripts/in-netns $(BIN)/python -m pytest -m slow $(PYTEST_ARGS)
 
