@@ -11,6 +11,7 @@ import os
 import threading
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import boto3
@@ -20,6 +21,7 @@ from moto import mock_aws
 from gql.store.client import DynamoDB
 from gql.store.readings import ReadingStore
 from gql.store.tables import Tables
+from tests.persistent_local import PersistentDynamoDBLocal
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -97,3 +99,22 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
         f"DynamoDB Local: {counts['passed']} passed, {counts['failed']} failed, "
         f"{counts['skipped']} skipped" + ("" if LOCAL_URL else f" ({NO_LOCAL})")
     )
+
+
+@pytest.fixture
+def dynamodb_local(  # a DynamoDB Local of the test's own, that it may stop
+    tmp_path: Path, request: pytest.FixtureRequest
+) -> Iterator[PersistentDynamoDBLocal]:
+    if not LOCAL_URL:
+        # Only inside the private network namespace may DynamoDB Local be started.
+        pytest.skip(NO_LOCAL)
+    request.node.user_properties.append(("backend", "dynamodb-local"))
+    data = tmp_path / "data"
+    data.mkdir()
+    server = PersistentDynamoDBLocal(data, tmp_path / "dynamodb-local.log")
+    try:
+        server.start()
+        yield server
+    finally:
+        server.stop()
+        server.client.close()

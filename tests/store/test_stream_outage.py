@@ -9,17 +9,10 @@ says STREAM_GAP. Never a hang, never a change lost silently or delivered twice.
 
 from __future__ import annotations
 
-import os
-import subprocess
 import time
 import uuid
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Callable
 from typing import TYPE_CHECKING
-
-import boto3
-import pytest
-from botocore.config import Config
 
 from gql.config import Settings
 from gql.errors import BackendUnavailableError, StreamGapError
@@ -28,86 +21,14 @@ from gql.store.client import DynamoDB
 from gql.store.readings import ReadingStore
 from gql.store.stream import StreamReader, make_streams_client
 from gql.store.tables import Tables
-from tests.conftest import LOCAL_URL, NO_LOCAL
-from tests.hardening.fakes import unused_port
+from tests.persistent_local import PersistentDynamoDBLocal
 
 if TYPE_CHECKING:
-    from mypy_boto3_dynamodb import DynamoDBClient
+    pass
 
-SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "dynamodb-local"
 OUTAGE_SECONDS = 10.0
 # Connection refused is immediate; a poll may still make a few calls with short timeouts.
 FAST_FAILURE_SECONDS = 3.0
-
-
-class PersistentDynamoDBLocal:
-    """A DynamoDB Local of this test's own, on disk, that can be stopped and started again."""
-
-    def __init__(self, data: Path, log: Path) -> None:
-        self.data = data
-        self.log = log
-        self.port = unused_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.process: subprocess.Popen[bytes] | None = None
-        self.client: DynamoDBClient = boto3.client(
-            "dynamodb",
-            endpoint_url=self.url,
-            region_name="us-east-1",
-            # Patient: on a loaded machine a freshly started DynamoDB Local answers slowly.
-            config=Config(connect_timeout=1, read_timeout=10, retries={"total_max_attempts": 1}),
-        )
-
-    def start(self, timeout: float = 60.0) -> float:
-        """Start it and wait until it answers; returns how long that took."""
-        started = time.monotonic()
-        env = {**os.environ, "DYNAMODB_LOCAL_PORT": str(self.port)}
-        with self.log.open("ab") as log:
-            self.process = subprocess.Popen(
-                [str(SCRIPT), "-dbPath", str(self.data)],
-                env=env,
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
-        while time.monotonic() - started < timeout:
-            if self.process.poll() is not None:
-                pytest.fail(f"DynamoDB Local exited early:\n{self.log.read_text()}")
-            try:
-                self.client.list_tables()
-            except Exception:  # not listening yet
-                time.sleep(0.1)
-            else:
-                return time.monotonic() - started
-        pytest.fail(f"DynamoDB Local did not answer within {timeout:g} s:\n{self.log.read_text()}")
-
-    def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=10)
-        self.process = None
-
-
-@pytest.fixture
-def dynamodb_local(
-    tmp_path: Path, request: pytest.FixtureRequest
-) -> Iterator[PersistentDynamoDBLocal]:
-    if not LOCAL_URL:
-        # Only inside the private network namespace may DynamoDB Local be started.
-        pytest.skip(NO_LOCAL)
-    request.node.user_properties.append(("backend", "dynamodb-local"))
-    data = tmp_path / "data"
-    data.mkdir()
-    server = PersistentDynamoDBLocal(data, tmp_path / "dynamodb-local.log")
-    try:
-        server.start()
-        yield server
-    finally:
-        server.stop()
-        server.client.close()
 
 
 def timed(call: Callable[[], list[Change]]) -> tuple[float, list[Change] | Exception]:

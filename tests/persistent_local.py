@@ -1,0 +1,75 @@
+"""A DynamoDB Local of a test's own, on disk (`-dbPath`), that it can stop and start again.
+
+Started with scripts/dynamodb-local on another port than the shared one, so that stopping it
+touches no other test; only inside the private network namespace (scripts/in-netns).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import boto3
+import pytest
+from botocore.config import Config
+
+from tests.hardening.fakes import unused_port
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+
+SCRIPT = Path(__file__).resolve().parents[1] / "scripts" / "dynamodb-local"
+
+
+class PersistentDynamoDBLocal:
+    """A DynamoDB Local of this test's own, on disk, that can be stopped and started again."""
+
+    def __init__(self, data: Path, log: Path) -> None:
+        self.data = data
+        self.log = log
+        self.port = unused_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.process: subprocess.Popen[bytes] | None = None
+        self.client: DynamoDBClient = boto3.client(
+            "dynamodb",
+            endpoint_url=self.url,
+            region_name="us-east-1",
+            # Patient: on a loaded machine a freshly started DynamoDB Local answers slowly.
+            config=Config(connect_timeout=1, read_timeout=10, retries={"total_max_attempts": 1}),
+        )
+
+    def start(self, timeout: float = 60.0) -> float:
+        """Start it and wait until it answers; returns how long that took."""
+        started = time.monotonic()
+        env = {**os.environ, "DYNAMODB_LOCAL_PORT": str(self.port)}
+        with self.log.open("ab") as log:
+            self.process = subprocess.Popen(
+                [str(SCRIPT), "-dbPath", str(self.data)],
+                env=env,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        while time.monotonic() - started < timeout:
+            if self.process.poll() is not None:
+                pytest.fail(f"DynamoDB Local exited early:\n{self.log.read_text()}")
+            try:
+                self.client.list_tables()
+            except Exception:  # not listening yet
+                time.sleep(0.1)
+            else:
+                return time.monotonic() - started
+        pytest.fail(f"DynamoDB Local did not answer within {timeout:g} s:\n{self.log.read_text()}")
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=10)
+        self.process = None
