@@ -35,7 +35,13 @@ from strawberry.types.unset import UNSET, UnsetType
 
 from gql.auth import Authenticator
 from gql.documents import Documents
-from gql.errors import GqlError, InputError, PersistedQueryNotFoundError, UnauthenticatedError
+from gql.errors import (
+    BackendUnavailableError,
+    GqlError,
+    InputError,
+    PersistedQueryNotFoundError,
+    UnauthenticatedError,
+)
 from gql.http import error_body
 from gql.requestlog import current
 from gql.schema import Context
@@ -83,6 +89,7 @@ class GraphQLView(GraphQL[Context, None]):
         except HTTPException as exc:
             response = self._refusal(request, exc.status_code, exc.reason)
         except GqlError as exc:  # from documents.resolve: the operation never ran
+            _record_codes([exc.code])
             status = 200 if isinstance(exc, PersistedQueryNotFoundError) else 400
             body = error_body(exc.message, exc.code)
             response = Response(body, status_code=status, media_type=_media_type(request))
@@ -111,7 +118,8 @@ class GraphQLView(GraphQL[Context, None]):
             principal = await self.authenticator.authenticate_connection_params(
                 context.connection_params, headers
             )
-        except UnauthenticatedError as exc:
+        except (UnauthenticatedError, BackendUnavailableError) as exc:
+            # BackendUnavailableError: the identity provider's keys could not be fetched.
             raise ConnectionRejectionError(
                 {"message": exc.message, "extensions": {"code": exc.code}}
             ) from None

@@ -3,12 +3,16 @@
 `JwksServer` serves `/jwks.json` on loopback over TLS with a self-signed certificate made
 here (its CA file is what the server under test is told to trust, through
 GQL_JWT_JWKS_CA_FILE); it counts its fetches, and `keys` can be swapped to rotate them.
-`Signer` holds one private key and mints tokens with it (PyJWT).
+`Signer` holds one private key and mints tokens with it (PyJWT); `forged` makes the tokens
+PyJWT refuses to make (`alg: none`, HS256 keyed with a public key).
 """
 
 from __future__ import annotations
 
+import base64
 import datetime
+import hashlib
+import hmac
 import ipaddress
 import json
 import ssl
@@ -25,6 +29,9 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import NameOID
+
+from gql.config import Settings
+from tests.api.conftest import settings_for
 
 ISSUER = "https://idp.example.test/pool"
 AUDIENCE = "devices-api"
@@ -155,3 +162,38 @@ class JwksServer:
         self.httpd.shutdown()
         self.httpd.server_close()
         self._thread.join()
+
+
+def token_settings(table: str, server: JwksServer, **overrides: Any) -> Settings:
+    return settings_for(
+        table,
+        jwt_jwks_url=server.url,
+        jwt_jwks_ca_file=str(server.ca_file),
+        jwt_issuer=ISSUER,
+        jwt_audiences=(AUDIENCE,),
+        **overrides,
+    )
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def forged(header: dict[str, Any], claims: dict[str, Any], key: bytes | None) -> str:
+    """A token made by hand: PyJWT refuses to make these ones, which is the point."""
+    signing_input = f"{_b64(json.dumps(header).encode())}.{_b64(json.dumps(claims).encode())}"
+    signature = (
+        b"" if key is None else hmac.new(key, signing_input.encode(), hashlib.sha256).digest()
+    )
+    return f"{signing_input}.{_b64(signature)}"
+
+
+def valid_claims() -> dict[str, Any]:
+    now = int(time.time())
+    return {
+        "iss": ISSUER,
+        "aud": AUDIENCE,
+        "sub": "mallory",
+        "exp": now + 3600,
+        "scope": "readings:read readings:write",
+    }

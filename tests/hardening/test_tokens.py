@@ -7,14 +7,10 @@ payload): a token refused over HTTP is refused there too, and one accepted is ac
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
 import json
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -25,7 +21,16 @@ from gql.http import authenticator_for
 from gql.store.readings import ReadingStore
 from tests.api.conftest import settings_for
 from tests.hardening.conftest import Figure, Http, codes, decoded, served
-from tests.hardening.jwks import AUDIENCE, ISSUER, JwksServer, Signer, jwks
+from tests.hardening.jwks import (
+    AUDIENCE,
+    ISSUER,
+    JwksServer,
+    Signer,
+    forged,
+    jwks,
+    token_settings,
+    valid_claims,
+)
 
 QUERY = "{ __typename }"
 MUTATION = (
@@ -35,17 +40,6 @@ BOTH = f"{READ} {WRITE}"
 
 RSA = Signer.rsa("rsa-1")
 EC = Signer.ec("ec-1")
-
-
-def token_settings(table: str, server: JwksServer, **overrides: Any) -> Settings:
-    return settings_for(
-        table,
-        jwt_jwks_url=server.url,
-        jwt_jwks_ca_file=str(server.ca_file),
-        jwt_issuer=ISSUER,
-        jwt_audiences=(AUDIENCE,),
-        **overrides,
-    )
 
 
 @pytest.fixture(scope="module")
@@ -67,24 +61,6 @@ def api(module_store: ReadingStore, settings: Settings) -> Iterator[Http]:
 
 def bearer(token: str) -> dict[str, str]:
     return {"authorization": f"Bearer {token}"}
-
-
-def _b64(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
-
-
-def forged(header: dict[str, Any], claims: dict[str, Any], key: bytes | None) -> str:
-    """A token made by hand: PyJWT refuses to make these ones, which is the point."""
-    signing_input = f"{_b64(json.dumps(header).encode())}.{_b64(json.dumps(claims).encode())}"
-    signature = (
-        b"" if key is None else hmac.new(key, signing_input.encode(), hashlib.sha256).digest()
-    )
-    return f"{signing_input}.{_b64(signature)}"
-
-
-def valid_claims() -> dict[str, Any]:
-    now = int(time.time())
-    return {"iss": ISSUER, "aud": AUDIENCE, "sub": "mallory", "exp": now + 3600, "scope": BOTH}
 
 
 Case = Callable[[], str]
