@@ -61,6 +61,9 @@ def serve_for_batches(stack: Stack, table: str, size: int) -> Server:
         "GQL_MAX_ALIASES": str(max(size, 30)),
         "GQL_MAX_TOKENS": str(max(30 * size, 2000)),
         "GQL_REQUEST_TIMEOUT": "30",
+        # DynamoDB Local answers 100 concurrent writes slowly when it holds the other figures'
+        # tables: a 2 s read timeout would make botocore give up on some of them.
+        "GQL_READ_TIMEOUT": "10",
     }
     command = [*stack.gql_command(None), "serve", "--host", "127.0.0.1", "--port", str(port)]
     server = Server("gql-serve-batch", command, env, stack.log_dir, port)
