@@ -120,7 +120,7 @@ class Context:
     async def run(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Run a blocking store call on the pool, within the request's time budget."""
         loop = asyncio.get_running_loop()
-        deadline = self._call_deadline()
+        deadline = self.call_deadline()
         budget = Budget(deadline)
 
         def call() -> T:
@@ -140,7 +140,7 @@ class Context:
         except TimeoutError:
             raise self._timed_out(budget) from None
 
-    def _call_deadline(self) -> float:
+    def call_deadline(self) -> float:
         # A socket lives for hours: each of its store calls gets a budget of its own.
         if self.socket:
             return time.monotonic() + self.services.request_timeout
@@ -156,7 +156,7 @@ class Context:
     async def _load_readings(self, keys: list[ReadingKey]) -> list[Reading | None]:
         # The keys join those of every other request in flight (gql/batching.py).
         try:
-            return await self.services.readings_by_key.load_many(keys, self._call_deadline())
+            return await self.services.readings_by_key.load_many(keys, self.call_deadline())
         except BatchTimeoutError as exc:
             budget = exc.batch.state if exc.batch is not None else None
             raise self._timed_out(budget) from None

@@ -118,7 +118,7 @@ def _history(context: Context) -> History:
 
 def _deadline(context: Context) -> float:
     headroom = min(MAX_HEADROOM, context.services.request_timeout * HEADROOM_SHARE)
-    return context.deadline - headroom
+    return context.call_deadline() - headroom
 
 
 async def device_stats(

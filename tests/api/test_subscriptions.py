@@ -193,6 +193,31 @@ async def test_queries_over_the_socket_see_fresh_data_and_get_a_budget_each(
     assert second == {"data": {"reading": {"info": {"temperature1": 2.5}}}}
 
 
+async def test_device_stats_over_the_socket_get_a_time_budget_of_their_own(
+    shared_url: str, device: str
+) -> None:
+    # Device.stats stops reading before the request's deadline: on a socket that deadline is
+    # each operation's own, not one made when the socket connected.
+    # More readings than the walk's first Query asks for (500), so that it must decide
+    # whether there is time for a second one.
+    query = """query ($d: ID!) { device(deviceId: $d) { stats { count complete } } }"""
+    batch = "mutation ($r: [ReadingInput!]!) { putReadings(readings: $r) { written } }"
+    async with client(shared_url) as api, session(api.url, TRANSPORT_WS) as socket:
+        for start in range(0, 600, 100):
+            readings = [
+                {"deviceId": device, "datacount": n, "info": {"infoTimestamp": "1"}}
+                for n in range(start, start + 100)
+            ]
+            response = await api.http.post(
+                "/graphql", json={"query": batch, "variables": {"r": readings}}
+            )
+            assert response.json() == {"data": {"putReadings": {"written": 100}}}
+        await asyncio.sleep(BUDGET + 0.2)  # longer than one request's time budget
+        await socket.subscribe("q1", query, {"d": device})
+        answer = await socket.event("q1", timeout=10)
+    assert answer == {"data": {"device": {"stats": {"count": 600, "complete": True}}}}
+
+
 async def test_a_subscription_outlives_the_request_time_budget(
     shared_url: str, device: str
 ) -> None:
