@@ -10,8 +10,8 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable
-from contextlib import AbstractContextManager, nullcontext
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -126,6 +126,35 @@ def consumed_capacity(response: dict[str, Any]) -> float:
     return float(sum(entry.get("CapacityUnits", 0) for entry in entries))
 
 
+@dataclass(frozen=True)
+class Service:
+    """How the errors of one AWS service's client are told: in logs and in messages."""
+
+    log_name: str  # dynamodb, dynamodbstreams
+    name: str  # DynamoDB, DynamoDB Streams
+    subject: str  # the database, the table's stream
+    noun: str  # database, stream: "the database request get_item failed"
+
+
+DATABASE = Service("dynamodb", "DynamoDB", "the database", "database")
+
+
+@contextmanager
+def transport_errors(operation: str, service: Service) -> Iterator[None]:
+    """botocore's failures to reach the service as the project's errors (a ClientError, the
+    service's own answer, is left to the caller, which knows what its codes mean)."""
+    try:
+        yield
+    except (ConnectionError, ReadTimeoutError, HTTPClientError) as exc:
+        log.warning("%s %s: %s", service.log_name, operation, exc)
+        raise BackendUnavailableError(f"{service.subject} did not answer in time") from exc
+    except NoCredentialsError as exc:
+        raise StoreError(f"no AWS credentials were found for {service.name}") from exc
+    except BotoCoreError as exc:
+        log.warning("%s %s: %s", service.log_name, operation, exc)
+        raise StoreError(f"the {service.noun} request {operation} failed") from exc
+
+
 class DynamoDB:
     """A client, the table it serves, and error translation for every call."""
 
@@ -187,7 +216,7 @@ class DynamoDB:
     def _call(self, operation: str, params: dict[str, Any]) -> dict[str, Any]:
         method = getattr(self.client, operation)
         try:
-            with self._lock:
+            with self._lock, transport_errors(operation, DATABASE):
                 response: dict[str, Any] = method(**params)
         except ClientError as exc:
             raise self._translate(operation, exc) from exc
@@ -196,14 +225,6 @@ class DynamoDB:
             if budget.throttled:
                 raise ThrottledError("the database is throttling requests; retry later") from None
             raise BackendUnavailableError("the database did not answer in time") from None
-        except (ConnectionError, ReadTimeoutError, HTTPClientError) as exc:
-            log.warning("dynamodb %s: %s", operation, exc)
-            raise BackendUnavailableError("the database did not answer in time") from exc
-        except NoCredentialsError as exc:
-            raise StoreError("no AWS credentials were found for DynamoDB") from exc
-        except BotoCoreError as exc:
-            log.warning("dynamodb %s: %s", operation, exc)
-            raise StoreError(f"the database request {operation} failed") from exc
         return response
 
     def _translate(self, operation: str, exc: ClientError) -> Exception:

@@ -6,17 +6,12 @@ import logging
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import (
-    BotoCoreError,
     ClientError,
-    ConnectionError,
-    HTTPClientError,
-    NoCredentialsError,
-    ReadTimeoutError,
 )
 
 from gql.errors import BackendUnavailableError, StoreError, StreamGapError, ThrottledError
 from gql.store.budget import THROTTLED
-from gql.store.client import UNAVAILABLE
+from gql.store.client import UNAVAILABLE, Service, transport_errors
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodbstreams import DynamoDBStreamsClient
@@ -28,6 +23,7 @@ log = logging.getLogger("gql.store")
 _STREAM_THROTTLED = {*THROTTLED, "LimitExceededException"}
 # The iterator is a token DynamoDB stops honouring after 15 minutes: the reader renews it.
 ITERATOR_EXPIRED = "ExpiredIteratorException"
+STREAMS = Service("dynamodbstreams", "DynamoDB Streams", "the table's stream", "stream")
 
 
 class DynamoDBStreams:
@@ -40,17 +36,10 @@ class DynamoDBStreams:
     def call(self, operation: str, **params: Any) -> dict[str, Any]:
         method = getattr(self.client, operation)
         try:
-            response: dict[str, Any] = method(**params)
+            with transport_errors(operation, STREAMS):
+                response: dict[str, Any] = method(**params)
         except ClientError as exc:
             raise self._translate(operation, exc) from exc
-        except (ConnectionError, ReadTimeoutError, HTTPClientError) as exc:
-            log.warning("dynamodbstreams %s: %s", operation, exc)
-            raise BackendUnavailableError("the table's stream did not answer in time") from exc
-        except NoCredentialsError as exc:
-            raise StoreError("no AWS credentials were found for DynamoDB Streams") from exc
-        except BotoCoreError as exc:
-            log.warning("dynamodbstreams %s: %s", operation, exc)
-            raise StoreError(f"the stream request {operation} failed") from exc
         return response
 
     def _translate(self, operation: str, exc: ClientError) -> Exception:
