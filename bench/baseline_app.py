@@ -6,7 +6,7 @@
 - `POST /json`: reads the body and answers a constant of the same shape: HTTP and Starlette
   alone, no database.
 
-`python -m bench.baseline_app --port N` serves it through gql.server.serve, so uvicorn runs
+`python -m bench.baseline_app --port N` serves it through gql.web.server.serve, so uvicorn runs
 with exactly the settings `gql serve` uses (loop, HTTP parser, workers, logging, timeouts),
 whatever they become.
 """
@@ -114,9 +114,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=8081)
     args = parser.parse_args(argv)
 
-    from gql import server
+    from gql.web import server
 
-    # gql.server.serve builds its app with create_app(settings): serve this one instead, so
+    # gql.web.server.serve builds its app with create_app(settings): serve this one instead, so
     # that everything else about the server is what `gql serve` does.
     def create_app(settings: Settings | None = None, *args: Any, **kwargs: Any) -> Starlette:
         return create_baseline_app(settings or Settings.from_env())

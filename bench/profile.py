@@ -49,7 +49,7 @@ CATEGORIES: list[tuple[str, tuple[str, ...]]] = [
     ("GraphQL execution + resolvers", ("graphql/execution/", "strawberry/types/fields/resolver")),
     ("request/response JSON", ("decode_json", "encode_json", "json/", "orjson")),
     ("strawberry view + extensions", ("strawberry/",)),
-    ("starlette + gql middleware", ("starlette/", "gql/http.py")),
+    ("starlette + gql middleware", ("starlette/", "gql/web/http.py")),
     ("uvicorn + httptools", ("uvicorn/",)),
 ]
 

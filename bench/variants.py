@@ -62,7 +62,7 @@ def asyncio_h11() -> None:
 
 
 def no_coalescing() -> None:
-    """Reads by key batched per request only, as before gql/batching.py (to measure it)."""
+    """Reads by key batched per request only, as before gql/schema/batching.py (to measure it)."""
     from gql.models import Reading, ReadingKey
     from gql.schema.context import Context
 
@@ -90,9 +90,9 @@ def coalesce_4() -> None:
 
 def switch_5ms() -> None:
     """Python's default GIL switch interval (gql serve sets 1 ms), to measure the difference."""
-    import gql.server
+    import gql.web.server
 
-    gql.server.hand_over_the_gil_often = lambda: None
+    gql.web.server.hand_over_the_gil_often = lambda: None
 
 
 PATCHES: dict[str, Callable[[], None]] = {

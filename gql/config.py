@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from gql.auth import parse_api_keys
+from gql.access.auth import parse_api_keys
 from gql.errors import ConfigError
 
 Backend = Literal["embedded", "aws"]
@@ -58,7 +58,7 @@ class Settings:
     def streams_endpoint_url(self) -> str | None:
         return self.streams_endpoint or self.endpoint_url
 
-    # Bearer tokens (gql/tokens.py): on when a JWKS URL or file is given.
+    # Bearer tokens (gql/access/tokens.py): on when a JWKS URL or file is given.
     jwt_jwks_url: str | None = None
     jwt_jwks_file: str | None = None
     jwt_jwks_ca_file: str | None = None
@@ -68,7 +68,7 @@ class Settings:
     jwt_jwks_cache_seconds: float = 600
     jwt_jwks_cooldown_seconds: float = 30
     jwt_scope_prefix: str = ""
-    # Persisted queries and trusted documents (gql/documents.py).
+    # Persisted queries and trusted documents (gql/access/documents.py).
     persisted_queries_cache_size: int = 1000
     persisted_query_max_age: int = 0
     trusted_documents: str | None = None
@@ -86,7 +86,7 @@ class Settings:
     metrics_multiprocess_dir: str | None = None
     log_format: LogFormat = "text"
     request_log: bool = True
-    # OpenTelemetry exporters to send spans through; none: tracing is off (gql/tracing.py).
+    # OpenTelemetry exporters to send spans through; none: tracing is off (gql/observe/tracing.py).
     trace_exporters: tuple[str, ...] = ()
     shutdown_seconds: float = 10.0
     shutdown_delay_seconds: float = 0.0

@@ -12,8 +12,8 @@ from typing import TextIO
 
 from gql.cli.common import Commands, client, require_database, where
 from gql.config import Settings
-from gql.datafile import Format, detect_format, iter_readings
 from gql.errors import GqlError
+from gql.formats.datafile import Format, detect_format, iter_readings
 from gql.models import Reading
 from gql.store.bulk import BulkWriter
 from gql.store.readings import ReadingStore

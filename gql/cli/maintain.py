@@ -13,7 +13,7 @@ from typing import IO, Any
 from gql.cli.common import Commands, client, require_database, where
 from gql.config import Settings
 from gql.errors import GqlError
-from gql.export import FORMATS, render
+from gql.formats.export import FORMATS, render
 from gql.models import Reading
 from gql.store.client import DynamoDB
 from gql.store.migrate import LegacyMigration

@@ -13,8 +13,8 @@ from typing import Any
 from graphql import ExecutionResult, GraphQLError
 from strawberry.extensions import SchemaExtension
 
-from gql.auth import Principal, require_scope, scope_for
-from gql.documents import sha256
+from gql.access.auth import Principal, require_scope, scope_for
+from gql.access.documents import sha256
 from gql.errors import (
     ForbiddenError,
     GqlError,
@@ -52,7 +52,7 @@ class _Guard(SchemaExtension):
 
 
 class ScopeCheck(_Guard):
-    """The scope the operation that runs needs (gql.auth.scope_for).
+    """The scope the operation that runs needs (gql.access.auth.scope_for).
 
     The HTTP edge put the caller's Principal in the ASGI scope (`auth`), and the WebSocket's
     on_ws_connect does the same for a socket.
@@ -78,7 +78,7 @@ class ScopeCheck(_Guard):
 
 
 class TrustedOnly(_Guard):
-    """Only the documents of the allow-list run (hash -> document, see gql.documents)."""
+    """Only the documents of the allow-list run (hash -> document, see gql.access.documents)."""
 
     def __init__(self, trusted: Mapping[str, str]) -> None:
         self.trusted = trusted

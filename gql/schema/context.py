@@ -14,17 +14,17 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from strawberry.dataloader import DataLoader
 
-from gql.batching import Batch, BatchTimeoutError, Coalescer
 from gql.cursor import decode_cursor, encode_cursor
 from gql.errors import BackendUnavailableError, ThrottledError
 from gql.models import Reading, ReadingKey
+from gql.schema.batching import Batch, BatchTimeoutError, Coalescer
 from gql.store.budget import Budget, within
 from gql.store.readings import BATCH_GET_SIZE
 
 if TYPE_CHECKING:
     from gql.config import Settings
-    from gql.live import Hub
-    from gql.metrics import Metrics
+    from gql.live.hub import Hub
+    from gql.observe.metrics import Metrics
     from gql.store.readings import ReadingStore
 
 log = logging.getLogger("gql.schema")
@@ -132,7 +132,7 @@ class Context:
             if remaining <= 0:
                 raise TimeoutError
             # run_in_executor does not carry contextvars over to the thread: the request's
-            # record (gql.requestlog) must reach the store's observer there.
+            # record (gql.observe.requestlog) must reach the store's observer there.
             context = contextvars.copy_context()
             return await asyncio.wait_for(
                 loop.run_in_executor(self.services.executor, context.run, call), remaining
@@ -154,7 +154,7 @@ class Context:
         )
 
     async def _load_readings(self, keys: list[ReadingKey]) -> list[Reading | None]:
-        # The keys join those of every other request in flight (gql/batching.py).
+        # The keys join those of every other request in flight (gql/schema/batching.py).
         try:
             return await self.services.readings_by_key.load_many(keys, self.call_deadline())
         except BatchTimeoutError as exc:

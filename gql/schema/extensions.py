@@ -29,8 +29,8 @@ from strawberry.extensions import (
 from strawberry.extensions.disable_introspection import DisableIntrospection
 from strawberry.relay import GlobalIDValueError
 
+from gql.access.documents import load_trusted_documents
 from gql.config import Settings
-from gql.documents import load_trusted_documents
 from gql.errors import GqlError, InputError, ThrottledError
 from gql.schema.access import ScopeCheck, TrustedOnly
 from gql.schema.observed import OperationRecorder

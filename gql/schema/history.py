@@ -7,8 +7,8 @@ from decimal import Decimal
 
 import strawberry
 
-from gql import aggregates
 from gql.errors import InputError
+from gql.history import aggregates
 from gql.models import ReadingKey
 from gql.schema import inputs
 from gql.schema.context import Context

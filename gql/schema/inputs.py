@@ -8,8 +8,8 @@ from decimal import Decimal
 import strawberry
 
 from gql import models
-from gql.aggregates import TimeWindow, instant_seconds
 from gql.errors import InputError
+from gql.history.aggregates import TimeWindow, instant_seconds
 from gql.store.codec import to_number
 
 MAX_DEVICE_ID_BYTES = 2048  # DynamoDB's limit for a partition key value

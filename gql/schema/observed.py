@@ -1,4 +1,4 @@
-"""The operation a request ran, told to the request's record (gql.requestlog) and trace."""
+"""The operation a request ran, told to the request's record (gql.observe.requestlog) and trace."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 from strawberry.extensions import SchemaExtension
 
-from gql.requestlog import current, operation_name
+from gql.observe.requestlog import current, operation_name
 
 
 class OperationRecorder(SchemaExtension):

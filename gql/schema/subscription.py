@@ -1,4 +1,4 @@
-"""Subscription: readingChanges, thin over the hub (gql/live.py).
+"""Subscription: readingChanges, thin over the hub (gql/live/hub.py).
 
 A LiveError raised while the subscription runs (SLOW_CONSUMER, STREAM_GAP, STREAM_DISABLED)
 leaves this generator; Strawberry then sends one result with `data: null` and the error
@@ -17,7 +17,7 @@ import strawberry
 
 from gql import models
 from gql.errors import GqlError, InputError, StreamDisabledError
-from gql.live import Interest
+from gql.live.hub import Interest
 from gql.schema import inputs
 from gql.schema.context import Context
 from gql.schema.types import Reading

@@ -13,11 +13,11 @@ import time
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
-from gql.aggregates import TimeWindow
 from gql.errors import (
     ConditionFailedError,
     ThrottledError,
 )
+from gql.history.aggregates import TimeWindow
 from gql.models import (
     Condition,
     DatacountRange,

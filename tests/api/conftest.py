@@ -27,12 +27,12 @@ import pytest
 import uvicorn
 from moto import mock_aws
 
-from gql.app import create_app
 from gql.config import Settings
 from gql.models import Reading, ReadingInfo
 from gql.store.client import DynamoDB
 from gql.store.readings import ReadingStore
 from gql.store.tables import Tables
+from gql.web.app import create_app
 from tests.conftest import BACKENDS, local_client
 
 if TYPE_CHECKING:

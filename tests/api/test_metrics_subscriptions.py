@@ -10,7 +10,7 @@ import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from gql.app import create_app
+from gql.web.app import create_app
 from tests.api.conftest import serve_in_thread, settings_for
 from tests.api.test_metrics import Series, moved, series, without_durations
 from tests.live.wsclient import TRANSPORT_WS, session

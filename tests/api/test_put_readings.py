@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from gql.app import create_app
+from gql.web.app import create_app
 from tests.api.conftest import Api, new_table, reading, serving, settings_for
 
 READING = """deviceId datacount version

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from gql.requestlog import JsonFormatter, TextFormatter
+from gql.observe.requestlog import JsonFormatter, TextFormatter
 from tests.api.conftest import Api, standalone_api
 
 SECRET = "s3cr3t-value-4f7a9c"

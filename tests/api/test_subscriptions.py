@@ -16,7 +16,7 @@ from typing import Any
 import httpx
 import pytest
 
-from gql.app import create_app
+from gql.web.app import create_app
 from tests.api.conftest import serve_in_thread, settings_for
 from tests.live.wsclient import LEGACY_WS, PROTOCOLS, TRANSPORT_WS, GraphQLSocket, session
 

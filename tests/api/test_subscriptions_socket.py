@@ -17,9 +17,9 @@ from typing import Any
 import pytest
 import websockets
 
-from gql.app import create_app
 from gql.errors import StreamDisabledError, StreamGapError
-from gql.live import Hub
+from gql.live.hub import Hub
+from gql.web.app import create_app
 from tests.api.conftest import serve_in_thread, settings_for
 from tests.live.fakes import FakeSource, change
 from tests.live.wsclient import PROTOCOLS, TRANSPORT_WS, GraphQLSocket, connect, session

@@ -18,10 +18,10 @@ from typing import Any
 import httpx
 import pytest
 
-from gql.app import create_app
 from gql.config import Settings
 from gql.store.client import DynamoDB
 from gql.store.tables import KEY_SCHEMA, Tables
+from gql.web.app import create_app
 from tests.api.conftest import SECRET, serve_in_thread
 from tests.conftest import LOCAL_URL, local_client
 from tests.live.wsclient import PROTOCOLS, TRANSPORT_WS, GraphQLSocket, session

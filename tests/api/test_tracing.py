@@ -12,10 +12,10 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import SpanKind
 
-from gql.app import create_app
+from gql.observe.tracing import Tracing
 from gql.store.client import DynamoDB
 from gql.store.tables import Tables
-from gql.tracing import Tracing
+from gql.web.app import create_app
 from tests.api.conftest import (
     Api,
     backend_client,

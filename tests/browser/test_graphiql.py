@@ -16,9 +16,9 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from gql.app import create_app
 from gql.config import Settings
-from gql.graphiql import ASSETS_PATH
+from gql.web.app import create_app
+from gql.web.graphiql import ASSETS_PATH
 from tests.api.conftest import SECRET, serve_in_thread
 from tests.browser.cdp import Browser, Page, find_chromium
 

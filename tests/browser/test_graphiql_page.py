@@ -20,9 +20,9 @@ import httpx
 import pytest
 from strawberry.http.ides import get_graphql_ide_html
 
-from gql.app import create_app
 from gql.config import Settings
-from gql.graphiql import ASSETS_DIR, ASSETS_PATH, CDN, GraphiQLPage, cdn_paths
+from gql.web.app import create_app
+from gql.web.graphiql import ASSETS_DIR, ASSETS_PATH, CDN, GraphiQLPage, cdn_paths
 from tests.api.conftest import SECRET
 
 ROOT = Path(__file__).resolve().parents[2]

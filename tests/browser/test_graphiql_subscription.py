@@ -18,9 +18,9 @@ from urllib.parse import quote, urlencode, urlsplit
 import httpx
 import pytest
 
-from gql.app import create_app
 from gql.config import Settings
 from gql.schema import sdl
+from gql.web.app import create_app
 from tests.api.conftest import SECRET, serve_in_thread
 from tests.browser.cdp import Browser, CdpError, Page, find_chromium
 

@@ -93,7 +93,7 @@ def test_copy_sources_exist_and_the_build_context_holds_only_the_package() -> No
             assert (ROOT / source).exists(), source
             assert any(f == source or f.startswith(f"{source}/") for f in context), source
     assert {"pyproject.toml", "README.md", "gql/data/sample.json"} <= context
-    assert "gql/static/graphiql/graphiql@3.8.3/graphiql.min.js" in context
+    assert "gql/web/static/graphiql/graphiql@3.8.3/graphiql.min.js" in context
     leaked = [
         f
         for f in context

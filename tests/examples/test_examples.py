@@ -24,7 +24,7 @@ from graphql import (
     validate,
 )
 
-from gql.datafile import parse_readings
+from gql.formats.datafile import parse_readings
 from gql.schema import sdl
 from gql.store.client import DynamoDB
 from gql.store.readings import ReadingStore

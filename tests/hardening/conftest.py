@@ -19,11 +19,11 @@ import httpx
 import pytest
 from moto import mock_aws
 
-from gql.app import create_app
 from gql.config import Settings
 from gql.store.client import DynamoDB, make_client
 from gql.store.readings import ReadingStore
 from gql.store.tables import Tables
+from gql.web.app import create_app
 from tests.api.conftest import serve_in_thread, settings_for
 from tests.conftest import local_client
 

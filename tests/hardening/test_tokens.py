@@ -14,11 +14,11 @@ from pathlib import Path
 
 import pytest
 
-from gql.auth import READ, WRITE, Principal
+from gql.access.auth import READ, WRITE, Principal
 from gql.config import Settings
 from gql.errors import UnauthenticatedError
-from gql.http import authenticator_for
 from gql.store.readings import ReadingStore
+from gql.web.http import authenticator_for
 from tests.api.conftest import settings_for
 from tests.hardening.conftest import Figure, Http, codes, decoded, served
 from tests.hardening.jwks import (

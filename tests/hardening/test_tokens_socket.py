@@ -16,8 +16,8 @@ from typing import Any
 
 import pytest
 
-from gql.app import create_app
-from gql.auth import READ, WRITE
+from gql.access.auth import READ, WRITE
+from gql.web.app import create_app
 from tests.api.conftest import serve_in_thread
 from tests.hardening.jwks import JwksServer, Signer, forged, jwks, token_settings, valid_claims
 

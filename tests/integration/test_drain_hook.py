@@ -1,6 +1,6 @@
-"""The drain hook of gql.server: callbacks the app registers on `app.state.drain` (the live
+"""The drain hook of gql.web.server: callbacks the app registers on `app.state.drain` (the live
 hub's shutdown) run on SIGTERM before uvicorn closes any connection, and the process then
-exits 0. The server is `gql.server.serve` in a subprocess, with one callback added."""
+exits 0. The server is `gql.web.server.serve` in a subprocess, with one callback added."""
 
 from __future__ import annotations
 
@@ -17,8 +17,8 @@ from tests.integration.conftest import bare_env, free_port
 
 SERVER = """
 import asyncio, sys
-from gql import server
-from gql.app import create_app
+from gql.web import server
+from gql.web.app import create_app
 from gql.config import Settings
 
 def with_hook(settings):

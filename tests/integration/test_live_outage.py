@@ -17,10 +17,10 @@ from dataclasses import replace
 
 import httpx
 
-from gql.app import create_app
 from gql.config import Settings
 from gql.store.client import DynamoDB
 from gql.store.tables import Tables
+from gql.web.app import create_app
 from tests.api.conftest import serve_in_thread
 from tests.live.wsclient import TRANSPORT_WS, session
 from tests.persistent_local import PersistentDynamoDBLocal

@@ -112,7 +112,7 @@ def test_sigterm_stops_the_server_cleanly_within_a_few_seconds(
 
         code = server.terminate(timeout=5)
 
-    # A drain asked for and done is a success (gql.server): 0, not "killed by SIGTERM".
+    # A drain asked for and done is a success (gql.web.server): 0, not "killed by SIGTERM".
     assert code == 0, server.stderr
     assert "Traceback" not in server.stderr
     assert "Application shutdown complete" in server.stderr

@@ -17,7 +17,7 @@ from gql.errors import (
     StreamGapError,
     ThrottledError,
 )
-from gql.live import Hub, Interest, Subscriber
+from gql.live.hub import Hub, Interest, Subscriber
 from gql.models import Change, ChangeKind, Compare
 from tests.live.fakes import FakeSource, change
 

@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from gql.datafile import parse_readings
 from gql.errors import ConditionFailedError
+from gql.formats.datafile import parse_readings
 from gql.models import Compare, InfoPatch, Reading, ReadingInfo, ReadingKey
 from gql.store.client import DynamoDB
 from gql.store.readings import ReadingStore

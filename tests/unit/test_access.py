@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from gql.auth import READ, Principal
+from gql.access.auth import READ, Principal
 from gql.config import Settings
 from gql.schema import build_schema
 

@@ -1,4 +1,4 @@
-"""gql/aggregates.py: time windows, stats and buckets, against exact values worked out here."""
+"""gql/history/aggregates.py: time windows, stats and buckets, against exact values."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from fractions import Fraction
 
 import pytest
 
-from gql.aggregates import (
+from gql.history.aggregates import (
     Buckets,
     FieldFigures,
     TimeWindow,

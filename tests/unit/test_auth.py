@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from gql.auth import READ, WRITE, Authenticator, Principal, parse_api_keys, scope_for
+from gql.access.auth import READ, WRITE, Authenticator, Principal, parse_api_keys, scope_for
 from gql.config import Settings
 from gql.errors import ConfigError, UnauthenticatedError
 

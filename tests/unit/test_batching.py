@@ -10,7 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from gql.batching import Batch, BatchTimeoutError, Coalescer
+from gql.schema.batching import Batch, BatchTimeoutError, Coalescer
 
 
 class FakeBatches:

@@ -6,8 +6,8 @@ from decimal import Decimal
 
 import pytest
 
-from gql.datafile import parse_readings
 from gql.errors import InputError
+from gql.formats.datafile import parse_readings
 from gql.models import Reading, ReadingInfo
 
 # The six readings of the tutorial's data.json, as it ships.

@@ -10,8 +10,8 @@ from decimal import Decimal
 
 import pytest
 
-from gql.datafile import detect_format, iter_readings, parse_readings
 from gql.errors import InputError
+from gql.formats.datafile import detect_format, iter_readings, parse_readings
 from gql.models import Reading, ReadingInfo
 
 ITEMS = [

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from gql.documents import Documents, PersistedQueries, load_trusted_documents
+from gql.access.documents import Documents, PersistedQueries, load_trusted_documents
 from gql.errors import (
     ConfigError,
     InputError,

@@ -9,7 +9,7 @@ from collections.abc import Awaitable, Callable
 
 import pytest
 
-from gql.shutdown import Drain
+from gql.web.shutdown import Drain
 
 
 async def test_callbacks_run_concurrently_and_draining_is_set() -> None:

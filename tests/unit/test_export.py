@@ -1,4 +1,4 @@
-"""gql.export: readings -> json, ndjson and csv text, exactly; and what `gql load` makes of it."""
+"""gql.formats.export: readings -> json, ndjson and csv, exactly; and what `gql load` makes of it."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from decimal import Decimal
 
 import pytest
 
-from gql.datafile import parse_readings
-from gql.export import reading_json, render
+from gql.formats.datafile import parse_readings
+from gql.formats.export import reading_json, render
 from gql.models import Reading, ReadingInfo
 
 FULL = Reading(

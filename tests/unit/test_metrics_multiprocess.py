@@ -16,7 +16,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 WORKER = """
 import sys
-from gql.metrics import Metrics
+from gql.observe.metrics import Metrics
 metrics = Metrics(multiprocess_dir=sys.argv[1])
 for _ in range(int(sys.argv[2])):
     metrics.record_request("query", "ok", 0.01)

@@ -8,7 +8,7 @@ import sys
 import pytest
 
 from gql.errors import ConfigError
-from gql.tracing import configure
+from gql.observe.tracing import configure
 
 
 def test_no_exporter_means_no_tracing() -> None:
@@ -46,9 +46,9 @@ WITHOUT_OTEL = """
 import sys
 sys.modules["opentelemetry"] = None  # as if the otel extra were not installed
 from starlette.testclient import TestClient
-from gql.app import create_app
+from gql.web.app import create_app
 from gql.config import Settings
-from gql.tracing import configure
+from gql.observe.tracing import configure
 assert not configure(("otlp",)).enabled
 app = create_app(Settings(cursor_secrets=(b"s" * 16,), trace_exporters=("otlp",)))
 with TestClient(app) as client:

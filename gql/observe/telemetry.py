@@ -5,7 +5,7 @@ is the one place every request to /graphql passes, including those refused befor
 GraphQL runs (413 body too large, 401 without a credential, 415), so each is counted,
 timed and logged once. What only the parsed document knows (operation type and name)
 comes from the schema's OperationRecorder, and the error codes from the view; both write
-into the request's record, found through `gql.requestlog.current`.
+into the request's record, found through `gql.observe.requestlog.current`.
 """
 
 from __future__ import annotations
@@ -16,10 +16,10 @@ from collections.abc import Iterable
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from gql.metrics import Metrics
-from gql.requestlog import RequestRecord, current, emit, request_id_from
+from gql.observe.metrics import Metrics
+from gql.observe.requestlog import RequestRecord, current, emit, request_id_from
+from gql.observe.tracing import Tracing
 from gql.store.client import CallRecord, Observer
-from gql.tracing import Tracing
 
 
 class TelemetryMiddleware:
@@ -105,7 +105,7 @@ def _is_graphql_request(scope: Scope, paths: tuple[str, ...]) -> bool:
 
 
 def _codes_in(body: bytes) -> list[str]:
-    """The extensions.code of each error in a refusal's body (gql.http.error_body)."""
+    """The extensions.code of each error in a refusal's body (gql.web.http.error_body)."""
     try:
         errors = json.loads(body).get("errors", [])
         return [str(e["extensions"]["code"]) for e in errors if "code" in e.get("extensions", {})]

@@ -1,7 +1,7 @@
 """GraphiQL that works offline: strawberry's page, with its CDN assets served from the package.
 
 Strawberry's GraphiQL page loads React, GraphiQL and the explorer plugin from unpkg.com, which
-many networks cannot reach. Those exact files are vendored under `gql/static/graphiql/`
+many networks cannot reach. Those exact files are vendored under `gql/web/static/graphiql/`
 (`<package>@<version>/<path>`, see its README and `scripts/vendor-graphiql`), served by
 `assets()` under `ASSETS_PATH`, and `GraphiQLPage` rewrites the page's `https://unpkg.com/`
 to that path. The page's `integrity` (sha384) attributes stay: the files are byte-for-byte the

@@ -9,9 +9,9 @@
 - Transport-level refusals are GraphQL-shaped JSON with `extensions.code`, like every other
   error, instead of plain text.
 
-The same path serves GraphQL over WebSocket (subscriptions); its parts are in gql/sockets.py.
+The same path serves GraphQL over WebSocket (subscriptions); its parts are in gql/web/sockets.py.
 - The document may be named by hash (persisted queries) or restricted to a list (trusted
-  documents): gql/documents.py decides which runs. `PersistedQueryNotFound` is answered with
+  documents): gql/access/documents.py decides which runs. `PersistedQueryNotFound` is answered with
   200, as Apollo's clients expect before they resend the full text.
 """
 
@@ -33,8 +33,8 @@ from strawberry.http.parse_content_type import parse_content_type
 from strawberry.types import ExecutionResult
 from strawberry.types.unset import UNSET, UnsetType
 
-from gql.auth import Authenticator
-from gql.documents import Documents
+from gql.access.auth import Authenticator
+from gql.access.documents import Documents
 from gql.errors import (
     BackendUnavailableError,
     GqlError,
@@ -42,17 +42,17 @@ from gql.errors import (
     PersistedQueryNotFoundError,
     UnauthenticatedError,
 )
-from gql.http import error_body
-from gql.requestlog import current
+from gql.observe.requestlog import current
 from gql.schema import Context
-from gql.sockets import (
+from gql.store.codec import to_number
+from gql.web.http import error_body
+from gql.web.sockets import (
     TRY_AGAIN_LATER,
     LegacyWSHandler,
     SocketLimit,
     TextFrames,
     TransportWSHandler,
 )
-from gql.store.codec import to_number
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 JSON = "application/json"
@@ -67,7 +67,7 @@ class GraphQLView(GraphQL[Context, None]):
     websocket_adapter_class = TextFrames
     graphql_transport_ws_handler_class = TransportWSHandler
     graphql_ws_handler_class = LegacyWSHandler
-    # Set per app from the settings (gql/app.py).
+    # Set per app from the settings (gql/web/app.py).
     authenticator = Authenticator()
     ping_seconds = 15.0
     sockets = SocketLimit(1000)
@@ -221,7 +221,7 @@ def _has_errors(response_data: GraphQLHTTPResponse | list[GraphQLHTTPResponse]) 
 
 
 def _record_codes(codes: list[str]) -> None:
-    """For the request's metrics and log line (gql.telemetry)."""
+    """For the request's metrics and log line (gql.observe.telemetry)."""
     record = current.get()
     if record is not None:
         record.codes.extend(codes)

@@ -20,24 +20,24 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import BaseRoute, Route, WebSocketRoute
 from starlette.websockets import WebSocket
 
+from gql.access.documents import Documents, PersistedQueries, load_trusted_documents
 from gql.config import Settings
-from gql.datafile import parse_readings
-from gql.documents import Documents, PersistedQueries, load_trusted_documents
 from gql.errors import GqlError
-from gql.graphiql import ASSETS_PATH, GraphiQLPage, assets
-from gql.http import AuthMiddleware, BodyLimitMiddleware, authenticator_for
-from gql.live import ChangeSource, Hub
-from gql.metrics import Metrics
+from gql.formats.datafile import parse_readings
+from gql.live.hub import ChangeSource, Hub
+from gql.observe.metrics import Metrics
+from gql.observe.telemetry import TelemetryMiddleware, store_observer
+from gql.observe.tracing import Tracing, configure
 from gql.schema import Context, Cursors, Services, build_schema
-from gql.shutdown import Drain
-from gql.sockets import SocketLimit
 from gql.store.client import DynamoDB, make_client
 from gql.store.embedded import Embedded, start_embedded
 from gql.store.readings import ReadingStore
 from gql.store.stream import StreamReader, make_streams_client
-from gql.telemetry import TelemetryMiddleware, store_observer
-from gql.tracing import Tracing, configure
-from gql.view import GraphQLView
+from gql.web.graphiql import ASSETS_PATH, GraphiQLPage, assets
+from gql.web.http import AuthMiddleware, BodyLimitMiddleware, authenticator_for
+from gql.web.shutdown import Drain
+from gql.web.sockets import SocketLimit
+from gql.web.view import GraphQLView
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -105,7 +105,7 @@ class GraphQLApp(GraphQLView):
         self.authenticator = authenticator_for(settings)
         self.documents = documents_for(settings)
         self.persisted_cache_control = persisted_cache_control(settings)
-        # GraphiQL with its assets served by this app (gql/graphiql.py), not from a CDN.
+        # GraphiQL with its assets served by this app (gql/web/graphiql.py), not from a CDN.
         self.graphiql = None if settings.production else GraphiQLPage()
 
     async def render_graphql_ide(self, request: Request) -> Response:
@@ -149,7 +149,7 @@ def create_app(
     `clock` is what cursors read for their expiry (tests pass their own). `hub` serves live
     changes; without one, the backend built from the settings feeds a new one (a store passed
     in feeds none: pass a hub fed by it, see gql/store/embedded.py). It is `app.state.hub`.
-    `tracing` makes the spans (by default, as the OTEL_* environment says: gql/tracing.py).
+    `tracing` makes the spans (by default, as the OTEL_* environment says: gql/observe/tracing.py).
     """
     settings = settings or Settings.from_env()
     hub = hub or hub_for(settings)
@@ -161,7 +161,7 @@ def create_app(
     tracing = tracing or configure(settings.trace_exporters)
     observer = store_observer(metrics)
     drain = Drain()
-    # Open subscriptions complete while their clients are still connected (gql/server.py).
+    # Open subscriptions complete while their clients are still connected (gql/web/server.py).
     drain.on_drain(hub.shutdown)
     executor = ThreadPoolExecutor(max_workers=settings.max_workers, thread_name_prefix="store")
     services = Services(
@@ -254,7 +254,7 @@ def create_app(
         middleware=middleware,
         lifespan=lifespan,
     )
-    # For gql/server.py (SIGTERM) and for what needs ending first, e.g. subscriptions.
+    # For gql/web/server.py (SIGTERM) and for what needs ending first, e.g. subscriptions.
     app.state.hub = hub
     app.state.drain = drain
     app.state.metrics = metrics

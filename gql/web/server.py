@@ -31,9 +31,9 @@ from typing import Any
 import uvicorn
 from uvicorn.config import LOGGING_CONFIG
 
-from gql.app import create_app
 from gql.config import Settings
-from gql.shutdown import Drain
+from gql.web.app import create_app
+from gql.web.shutdown import Drain
 
 log = logging.getLogger("gql")
 # What the lifespan's shutdown (executor, backend, exporting spans) is left after the drain.
@@ -55,8 +55,8 @@ def describe_backend(settings: Settings) -> str:
 def log_config(settings: Settings) -> dict[str, Any]:
     """uvicorn's logging, plus the `gql` loggers (the request log), in GQL_LOG_FORMAT."""
     config = copy.deepcopy(LOGGING_CONFIG)
-    formatter = "gql.requestlog.JsonFormatter" if settings.log_format == "json" else None
-    config["formatters"]["gql"] = {"()": formatter or "gql.requestlog.TextFormatter"}
+    formatter = "gql.observe.requestlog.JsonFormatter" if settings.log_format == "json" else None
+    config["formatters"]["gql"] = {"()": formatter or "gql.observe.requestlog.TextFormatter"}
     if formatter is not None:  # one format for every line, uvicorn's own included
         config["formatters"]["default"] = config["formatters"]["access"] = {"()": formatter}
     config["handlers"]["gql"] = {
@@ -151,7 +151,7 @@ def serve(
         # environment (gql/cli/serve.py has put the --backend choice there). uvicorn's
         # supervisor forwards SIGTERM to them; each finishes its requests in flight within
         # GQL_SHUTDOWN_SECONDS with uvicorn's own graceful shutdown.
-        uvicorn.run("gql.server:app_from_env", factory=True, workers=workers, **options)
+        uvicorn.run("gql.web.server:app_from_env", factory=True, workers=workers, **options)
         return 0
     app = create_app(settings)
     server = GracefulServer(uvicorn.Config(app, **options), settings)

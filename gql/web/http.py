@@ -10,10 +10,10 @@ from urllib.parse import parse_qs
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from gql.auth import Authenticator, parse_api_keys
+from gql.access.auth import Authenticator, parse_api_keys
+from gql.access.tokens import FileKeys, KeySource, TokenPolicy, TokenVerifier, UrlKeys
 from gql.config import Settings
 from gql.errors import BackendUnavailableError, UnauthenticatedError
-from gql.tokens import FileKeys, KeySource, TokenPolicy, TokenVerifier, UrlKeys
 
 
 def error_body(message: str, code: str) -> bytes:

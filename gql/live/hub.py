@@ -25,8 +25,8 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Protocol
 
 from gql.errors import LiveError, StoreError, StreamGapError
+from gql.live.subscriber import Interest, Subscriber
 from gql.models import Change
-from gql.subscriber import Interest, Subscriber
 
 __all__ = ["ChangeSource", "Hub", "Interest", "Subscriber"]
 

@@ -1,6 +1,6 @@
 """What the app does when the server is asked to stop: readiness off, then the drain callbacks.
 
-gql/server.py calls `begin()` when SIGTERM arrives (/readyz then answers 503) and awaits
+gql/web/server.py calls `begin()` when SIGTERM arrives (/readyz then answers 503) and awaits
 `run_callbacks()` before uvicorn closes connections, so that long-lived work the app owns
 (open subscriptions: `drain.on_drain(hub.shutdown)` in the app's lifespan) can end cleanly
 while its clients are still connected.

@@ -1,6 +1,6 @@
 """Credentials -> a principal with scopes: API keys (`x-api-key`) and JWT bearer tokens.
 
-No strawberry here: the HTTP edge (gql/http.py) authenticates every request with an
+No strawberry here: the HTTP edge (gql/web/http.py) authenticates every request with an
 `Authenticator` and puts the `Principal` in the ASGI scope; the schema checks the scope that
 the operation needs once the document is parsed (gql/schema/extensions.py, `ScopeCheck`).
 
@@ -17,8 +17,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Literal
 
+from gql.access.tokens import TokenVerifier
 from gql.errors import ForbiddenError, UnauthenticatedError
-from gql.tokens import TokenVerifier
 
 READ = "readings:read"
 WRITE = "readings:write"

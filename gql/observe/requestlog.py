@@ -1,6 +1,6 @@
 """The record of one request, and the log line it becomes.
 
-The edge (gql/telemetry.py) makes a `RequestRecord` and sets it as `current`; the schema
+The edge (gql/observe/telemetry.py) makes a `RequestRecord` and sets it as `current`; the schema
 fills in the operation, the view the error codes, and the store's observer the DynamoDB
 calls (from an executor thread, which sees the record because `Context.run` runs each call
 in a copy of the request's context). The line holds names, figures and codes: never a
@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 import orjson
 
 if TYPE_CHECKING:
-    from gql.tracing import RequestTrace
+    from gql.observe.tracing import RequestTrace
 
 log = logging.getLogger("gql.request")
 

@@ -1,0 +1,1 @@
+"""Access control: credentials (API keys, JWT) -> a principal with scopes, and documents."""

@@ -1,0 +1,1 @@
+"""The file formats: what `gql load` reads and what `gql export` writes."""

@@ -1,0 +1,1 @@
+"""Observability: Prometheus metrics, the request log and OpenTelemetry tracing."""
