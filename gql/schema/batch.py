@@ -11,7 +11,8 @@ from gql import models
 from gql.errors import ConditionFailedError, GqlError, InputError
 from gql.schema import inputs
 from gql.schema.context import Context
-from gql.schema.types import ConditionFailed, PutReadingResult, Reading
+from gql.schema.results import ConditionFailed, PutReadingResult
+from gql.schema.types import Reading
 from gql.store.batch import MAX_READINGS, AtomicBatch, Outcome
 
 

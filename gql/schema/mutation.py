@@ -8,14 +8,14 @@ from gql.errors import ConditionFailedError, InputError, ReadingNotFoundError
 from gql.models import ReadingKey
 from gql.schema import inputs
 from gql.schema.context import Context
-from gql.schema.types import (
+from gql.schema.results import (
     ConditionFailed,
     DeleteReadingResult,
     PutReadingResult,
-    Reading,
     ReadingNotFound,
     UpdateReadingResult,
 )
+from gql.schema.types import Reading
 
 
 def _condition_failed(exc: ConditionFailedError) -> ConditionFailed:

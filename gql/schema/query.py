@@ -5,11 +5,12 @@ from __future__ import annotations
 import strawberry
 from strawberry import relay
 
-from gql.models import ReadingKey
+from gql import models
 from gql.schema import inputs
 from gql.schema.context import Context
-from gql.schema.pages import device_readings, scan_readings
-from gql.schema.types import Device, Reading, ReadingConnection, SortOrder
+from gql.schema.pages import device_page, scan_page
+from gql.schema.types import Device, Reading, ReadingConnection
+from gql.schema.values import SortOrder
 
 
 @strawberry.type
@@ -22,7 +23,7 @@ class Query:
         datacount: int,
         consistent_read: bool = False,
     ) -> Reading | None:
-        key = ReadingKey(inputs.device_id(device_id), datacount)
+        key = models.ReadingKey(inputs.device_id(device_id), datacount)
         if consistent_read:
             found = await info.context.run(info.context.store.get, key, consistent=True)
         else:
@@ -43,18 +44,19 @@ class Query:
         consistent_read: bool = False,
         recorded_at: inputs.TimeRange | None = None,
     ) -> ReadingConnection:
-        return await device_readings(
-            info,
+        listing = await device_page(
+            info.context,
             field="readingsByDevice",
             device_id=device_id,
             datacount=datacount,
             filter=filter,
-            order=order,
+            order=models.Order(order.value),
             first=first,
             after=after,
             consistent=consistent_read,
             recorded_at=recorded_at,
         )
+        return ReadingConnection.of(info.context, listing)
 
     @strawberry.field(description="Every reading of the table (Scan), optionally filtered.")
     async def scan_readings(
@@ -64,7 +66,8 @@ class Query:
         first: int = 25,
         after: str | None = None,
     ) -> ReadingConnection:
-        return await scan_readings(info, filter=filter, first=first, after=after)
+        listing = await scan_page(info.context, filter=filter, first=first, after=after)
+        return ReadingConnection.of(info.context, listing)
 
     @strawberry.field(description="A device is the partition that holds its readings.")
     def device(self, device_id: strawberry.ID) -> Device:

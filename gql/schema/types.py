@@ -1,62 +1,23 @@
-"""The output types: Reading, ReadingInfo, Device, connections and the union results."""
+"""The output types whose fields lead back to a reading: Reading, Device, pages and stats.
+
+They refer to one another, so they live in one module; what they are built from is computed
+below them (gql/schema/pages.py, history.py), and the leaf types are in values.py.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import UTC, datetime
-from decimal import Decimal
-from enum import Enum
-from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 from strawberry import relay
 
 from gql import models
 from gql.errors import InputError
+from gql.schema import history, pages
 from gql.schema.context import Context, Cursors
 from gql.schema.inputs import DatacountCondition, ReadingCondition, TimeRange
-
-if TYPE_CHECKING:
-    from gql.schema.history import ReadingStats, SeriesBucket
-
-
-@strawberry.enum(description="Order of readings by datacount.")
-class SortOrder(Enum):
-    ASC = "ASC"
-    DESC = "DESC"
-
-
-def _float(value: Decimal | None) -> float | None:
-    return None if value is None else float(value)
-
-
-@strawberry.type(description="The `info` map of a reading.")
-class ReadingInfo:
-    info_timestamp: str = strawberry.field(description='As stored, e.g. "1612519200".')
-    temperature1: float | None
-    temperature2: float | None
-    temperature3: float | None
-    temperature4: float | None
-    temperature5: float | None
-
-    @strawberry.field(description="infoTimestamp (epoch seconds) as an instant; null if not one.")
-    def recorded_at(self) -> datetime | None:
-        try:
-            seconds = Decimal(self.info_timestamp.strip())
-            return datetime.fromtimestamp(float(seconds), tz=UTC)
-        except (ArithmeticError, ValueError, OverflowError, OSError):
-            return None
-
-    @classmethod
-    def of(cls, info: models.ReadingInfo) -> ReadingInfo:
-        return cls(
-            info_timestamp=info.info_timestamp,
-            temperature1=_float(info.temperature1),
-            temperature2=_float(info.temperature2),
-            temperature3=_float(info.temperature3),
-            temperature4=_float(info.temperature4),
-            temperature5=_float(info.temperature5),
-        )
+from gql.schema.values import TEMPERATURES, FieldStats, ReadingInfo, SeriesBucket, SortOrder
+from gql.store.history import Stats
 
 
 @strawberry.type(description="One reading of one device, keyed by deviceId and datacount.")
@@ -106,6 +67,14 @@ def _key_of_node_id(node_id: str) -> models.ReadingKey:
     raise InputError(f"id: {node_id!r} is not the id of a reading")
 
 
+async def _reading(context: Context, key: models.ReadingKey | None) -> Reading | None:
+    # first and last are read whole only when asked for, both in one BatchGetItem.
+    if key is None:
+        return None
+    found = await context.readings.load(key)
+    return Reading.of(found) if found is not None else None
+
+
 @strawberry.type(description="A device is the partition that holds its readings.")
 class Device:
     device_id: strawberry.ID
@@ -121,21 +90,19 @@ class Device:
         after: str | None = None,
         recorded_at: TimeRange | None = None,
     ) -> ReadingConnection:
-        # Imported here: pages builds these types, so it cannot be imported at the top.
-        from gql.schema.pages import device_readings
-
-        return await device_readings(
-            info,
+        listing = await pages.device_page(
+            info.context,
             field="Device.readings",
             device_id=self.device_id,
             datacount=datacount,
             filter=filter,
-            order=order,
+            order=models.Order(order.value),
             first=first,
             after=after,
             consistent=False,
             recorded_at=recorded_at,
         )
+        return ReadingConnection.of(info.context, listing)
 
     @strawberry.field(description="Statistics over this device's readings; no argument: all.")
     async def stats(
@@ -144,10 +111,11 @@ class Device:
         datacount: DatacountCondition | None = None,
         recorded_at: TimeRange | None = None,
         filter: ReadingCondition | None = None,
-    ) -> Annotated[ReadingStats, strawberry.lazy("gql.schema.history")]:
-        from gql.schema.history import device_stats
-
-        return await device_stats(info, self.device_id, datacount, recorded_at, filter)
+    ) -> ReadingStats:
+        stats = await history.device_stats(
+            info.context, self.device_id, datacount, recorded_at, filter
+        )
+        return ReadingStats.of(stats)
 
     @strawberry.field(
         description="Readings summarised in consecutive time buckets of bucketSeconds, oldest "
@@ -160,12 +128,11 @@ class Device:
         bucket_seconds: int,
         filter: ReadingCondition | None = None,
         datacount: DatacountCondition | None = None,
-    ) -> list[Annotated[SeriesBucket, strawberry.lazy("gql.schema.history")]]:
-        from gql.schema.history import device_series
-
-        return await device_series(
-            info, self.device_id, recorded_at, bucket_seconds, filter, datacount
+    ) -> list[SeriesBucket]:
+        buckets = await history.device_series(
+            info.context, self.device_id, recorded_at, bucket_seconds, filter, datacount
         )
+        return [SeriesBucket.of(bucket) for bucket in buckets]
 
     @strawberry.field(description="The reading with the highest datacount; null when none.")
     async def latest_reading(self, info: strawberry.Info[Context]) -> Reading | None:
@@ -177,6 +144,27 @@ class Device:
 class ReadingConnection:
     edges: list[ReadingEdge]
     page_info: relay.PageInfo
+
+    @classmethod
+    def of(cls, context: Context, listing: pages.Listing) -> ReadingConnection:
+        page, scope, cursors = listing.page, listing.scope, context.services.cursors
+        issued = cursors.clock()  # one time for the whole page: its cursors expire together
+        edges = [
+            ReadingEdge(key=r.key, scope=scope, cursors=cursors, issued=issued, node=Reading.of(r))
+            for r in page.readings
+        ]
+        # When the read budget ran out, the page ends where DynamoDB stopped reading, which may
+        # be past its last reading: endCursor resumes from there, so no page is read twice.
+        end = page.resume or (page.readings[-1].key if page.readings else None)
+        return cls(
+            edges=edges,
+            page_info=relay.PageInfo(
+                has_next_page=page.has_more,
+                has_previous_page=listing.resumed,
+                start_cursor=cursors.encode(edges[0].key, scope, now=issued) if edges else None,
+                end_cursor=cursors.encode(end, scope, now=issued) if end is not None else None,
+            ),
+        )
 
 
 @strawberry.type(description="A reading and the cursor to resume after it.")
@@ -193,24 +181,36 @@ class ReadingEdge:
     node: Reading
 
 
-@strawberry.type(description="The condition or expectedVersion did not hold; nothing changed.")
-class ConditionFailed:
-    message: str
-    current: Reading | None = strawberry.field(description="The reading as it stands now.")
+@strawberry.type(description="Statistics over the readings of a device that match.")
+class ReadingStats:
+    count: int
+    complete: bool = strawberry.field(
+        description="False when the read budget ran out first: the figures then cover the "
+        "readings read so far."
+    )
+    first_key: strawberry.Private[models.ReadingKey | None]
+    last_key: strawberry.Private[models.ReadingKey | None]
+    temperature1: FieldStats
+    temperature2: FieldStats
+    temperature3: FieldStats
+    temperature4: FieldStats
+    temperature5: FieldStats
 
+    @strawberry.field(description="The matching reading with the lowest datacount.")
+    async def first(self, info: strawberry.Info[Context]) -> Reading | None:
+        return await _reading(info.context, self.first_key)
 
-@strawberry.type(description="No reading has this key; nothing changed.")
-class ReadingNotFound:
-    message: str
-    device_id: strawberry.ID
-    datacount: int
+    @strawberry.field(description="The matching reading with the highest datacount.")
+    async def last(self, info: strawberry.Info[Context]) -> Reading | None:
+        return await _reading(info.context, self.last_key)
 
-
-PutReadingResult = Annotated[Reading | ConditionFailed, strawberry.union("PutReadingResult")]
-UpdateReadingResult = Annotated[
-    Reading | ConditionFailed | ReadingNotFound, strawberry.union("UpdateReadingResult")
-]
-DeleteReadingResult = Annotated[
-    Reading | ConditionFailed | ReadingNotFound,
-    strawberry.union("DeleteReadingResult", description="Reading = the reading deleted."),
-]
+    @classmethod
+    def of(cls, stats: Stats) -> ReadingStats:
+        figures = stats.figures
+        return cls(
+            count=figures.count,
+            complete=stats.complete,
+            first_key=figures.first,
+            last_key=figures.last,
+            **{name: FieldStats.of(figures.of(name)) for name in TEMPERATURES},
+        )
