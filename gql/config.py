@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from gql.access.auth import parse_api_keys
+from gql.access import parse_api_keys
 from gql.errors import ConfigError
 
 Backend = Literal["embedded", "aws"]

@@ -15,6 +15,8 @@ from gql.cli import data, maintain, serve, table
 from gql.config import Settings
 from gql.errors import GqlError
 
+__all__ = ["main"]
+
 log = logging.getLogger("gql")
 
 

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from gql.config import Settings
 from gql.errors import GqlError
-from gql.store.client import make_client
+from gql.store import make_client
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient

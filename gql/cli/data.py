@@ -13,10 +13,9 @@ from typing import TextIO
 from gql.cli.common import Commands, client, require_database, where
 from gql.config import Settings
 from gql.errors import GqlError
-from gql.formats.datafile import Format, detect_format, iter_readings
+from gql.formats import Format, detect_format, iter_readings
 from gql.models import Reading
-from gql.store.bulk import BulkWriter
-from gql.store.readings import ReadingStore
+from gql.store import BulkWriter, ReadingStore
 
 # Measured on DynamoDB Local: 1 to 8 threads write 10,000 readings in about the same time;
 # against AWS, where each request waits on the network, more threads in flight pay off.

@@ -13,11 +13,9 @@ from typing import IO, Any
 from gql.cli.common import Commands, client, require_database, where
 from gql.config import Settings
 from gql.errors import GqlError
-from gql.formats.export import FORMATS, render
+from gql.formats import FORMATS, render
 from gql.models import Reading
-from gql.store.client import DynamoDB
-from gql.store.migrate import LegacyMigration
-from gql.store.walk import reading_pages
+from gql.store import DynamoDB, LegacyMigration, reading_pages
 
 
 def register(commands: Commands) -> None:

@@ -36,7 +36,7 @@ def _positive(text: str) -> int:
 
 
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
-    from gql.web.server import serve
+    from gql.web import serve
 
     backend = args.backend or settings.backend
     if args.workers > 1:

@@ -8,8 +8,7 @@ import sys
 from gql.cli.common import Commands, client, require_database, where
 from gql.config import Settings
 from gql.errors import GqlError
-from gql.store.client import DynamoDB
-from gql.store.tables import STREAM_VIEW, StreamOutcome, TableInfo, Tables
+from gql.store import STREAM_VIEW, DynamoDB, StreamOutcome, TableInfo, Tables
 
 
 def register(commands: Commands) -> None:

@@ -17,7 +17,7 @@ from typing import Any, Literal, Protocol
 
 from gql.errors import InputError
 from gql.models import TEMPERATURES, Reading, ReadingInfo
-from gql.store.codec import to_number
+from gql.store import to_number
 
 Format = Literal["json", "ndjson"]
 

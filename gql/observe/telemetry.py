@@ -19,7 +19,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from gql.observe.metrics import Metrics
 from gql.observe.requestlog import RequestRecord, current, emit, request_id_from
 from gql.observe.tracing import Tracing
-from gql.store.client import CallRecord, Observer
+from gql.store import CallRecord, Observer
 
 
 class TelemetryMiddleware:

@@ -21,7 +21,7 @@ from gql.errors import ConfigError
 if TYPE_CHECKING:
     from opentelemetry.trace import Span, Tracer
 
-    from gql.store.client import CallRecord
+    from gql.store import CallRecord
 
 log = logging.getLogger("gql.tracing")
 SERVICE_NAME = "devices-graphql"

@@ -1,4 +1,4 @@
-"""The GraphQL schema. Only this package (and the wiring in app.py) imports strawberry."""
+"""The GraphQL schema. Only this package and the edge that serves it (web/) import strawberry."""
 
 from __future__ import annotations
 

@@ -13,8 +13,7 @@ from typing import Any
 from graphql import ExecutionResult, GraphQLError
 from strawberry.extensions import SchemaExtension
 
-from gql.access.auth import Principal, require_scope, scope_for
-from gql.access.documents import sha256
+from gql.access import Principal, require_scope, scope_for, sha256
 from gql.errors import (
     ForbiddenError,
     GqlError,

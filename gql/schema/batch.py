@@ -13,7 +13,7 @@ from gql.schema import inputs
 from gql.schema.context import Context
 from gql.schema.results import ConditionFailed, PutReadingResult
 from gql.schema.types import Reading
-from gql.store.batch import MAX_READINGS, AtomicBatch, Outcome
+from gql.store import MAX_READINGS, AtomicBatch, Outcome
 
 
 @strawberry.type(description="The outcome of putReadings.")

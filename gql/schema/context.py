@@ -18,14 +18,13 @@ from gql.cursor import decode_cursor, encode_cursor
 from gql.errors import BackendUnavailableError, ThrottledError
 from gql.models import Reading, ReadingKey
 from gql.schema.batching import Batch, BatchTimeoutError, Coalescer
-from gql.store.budget import Budget, within
-from gql.store.readings import BATCH_GET_SIZE
+from gql.store import BATCH_GET_SIZE, Budget, within
 
 if TYPE_CHECKING:
     from gql.config import Settings
-    from gql.live.hub import Hub
-    from gql.observe.metrics import Metrics
-    from gql.store.readings import ReadingStore
+    from gql.live import Hub
+    from gql.observe import Metrics
+    from gql.store import ReadingStore
 
 log = logging.getLogger("gql.schema")
 T = TypeVar("T")

@@ -29,12 +29,12 @@ from strawberry.extensions import (
 from strawberry.extensions.disable_introspection import DisableIntrospection
 from strawberry.relay import GlobalIDValueError
 
-from gql.access.documents import load_trusted_documents
+from gql.access import load_trusted_documents
 from gql.config import Settings
 from gql.errors import GqlError, InputError, ThrottledError
 from gql.schema.access import ScopeCheck, TrustedOnly
 from gql.schema.observed import OperationRecorder
-from gql.store.codec import to_number
+from gql.store import to_number
 
 log = logging.getLogger("gql.errors")
 

@@ -6,10 +6,10 @@ Plain values in and out: the output types (gql/schema/types.py, values.py) are b
 from __future__ import annotations
 
 from gql.errors import InputError
-from gql.history import aggregates
+from gql.history import Bucket, bucket_count, instant_seconds
 from gql.schema import inputs
 from gql.schema.context import Context
-from gql.store.history import Cut, History, Stats
+from gql.store import Cut, History, Stats
 
 # The walk must end, and the answer be written, before the request's deadline: it plans to
 # stop this long before it (a share of the time budget, at most MAX_HEADROOM seconds).
@@ -54,18 +54,18 @@ async def device_series(
     bucket_seconds: int,
     filter: inputs.ReadingCondition | None,
     datacount: inputs.DatacountCondition | None,
-) -> list[aggregates.Bucket]:
+) -> list[Bucket]:
     # Everything is checked, the number of buckets included, before anything is read.
     device = inputs.device_id(device_id)
     if recorded_at.from_ is None or recorded_at.to is None:
         raise InputError("recordedAt: a series needs both from and to")
     inputs.to_window(recorded_at)  # checks that from is before to
-    start = aggregates.instant_seconds(recorded_at.from_)
-    end = aggregates.instant_seconds(recorded_at.to)
+    start = instant_seconds(recorded_at.from_)
+    end = instant_seconds(recorded_at.to)
     if bucket_seconds < 1:
         raise InputError(f"bucketSeconds: must be at least 1, got {bucket_seconds}")
     services = context.services
-    buckets = aggregates.bucket_count(start, end, bucket_seconds)
+    buckets = bucket_count(start, end, bucket_seconds)
     if buckets > services.series_max_buckets:
         raise InputError(
             f"bucketSeconds: recordedAt would make {buckets} buckets of {bucket_seconds} s; "

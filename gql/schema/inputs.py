@@ -9,8 +9,8 @@ import strawberry
 
 from gql import models
 from gql.errors import InputError
-from gql.history.aggregates import TimeWindow, instant_seconds
-from gql.store.codec import to_number
+from gql.history import TimeWindow, instant_seconds
+from gql.store import to_number
 
 MAX_DEVICE_ID_BYTES = 2048  # DynamoDB's limit for a partition key value
 MAX_TIMESTAMP_LENGTH = 64

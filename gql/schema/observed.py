@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 from strawberry.extensions import SchemaExtension
 
-from gql.observe.requestlog import current, operation_name
+from gql.observe import current, operation_name
 
 
 class OperationRecorder(SchemaExtension):

@@ -17,7 +17,7 @@ import strawberry
 
 from gql import models
 from gql.errors import GqlError, InputError, StreamDisabledError
-from gql.live.hub import Interest
+from gql.live import Interest
 from gql.schema import inputs
 from gql.schema.context import Context
 from gql.schema.types import Reading

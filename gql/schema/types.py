@@ -17,7 +17,7 @@ from gql.schema import history, pages
 from gql.schema.context import Context, Cursors
 from gql.schema.inputs import DatacountCondition, ReadingCondition, TimeRange
 from gql.schema.values import TEMPERATURES, FieldStats, ReadingInfo, SeriesBucket, SortOrder
-from gql.store.history import Stats
+from gql.store import Stats
 
 
 @strawberry.type(description="One reading of one device, keyed by deviceId and datacount.")

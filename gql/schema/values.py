@@ -12,7 +12,7 @@ from enum import Enum
 import strawberry
 
 from gql import models
-from gql.history import aggregates
+from gql.history import Bucket, FieldFigures, instant_of
 
 TEMPERATURES = ("temperature1", "temperature2", "temperature3", "temperature4", "temperature5")
 
@@ -67,7 +67,7 @@ class FieldStats:
     avg: float | None
 
     @classmethod
-    def of(cls, figures: aggregates.FieldFigures) -> FieldStats:
+    def of(cls, figures: FieldFigures) -> FieldStats:
         average = figures.average
         return cls(
             count=figures.count,
@@ -88,10 +88,10 @@ class SeriesBucket:
     temperature5: FieldStats
 
     @classmethod
-    def of(cls, bucket: aggregates.Bucket) -> SeriesBucket:
+    def of(cls, bucket: Bucket) -> SeriesBucket:
         figures = bucket.figures
         return cls(
-            start=aggregates.instant_of(bucket.start),
+            start=instant_of(bucket.start),
             count=figures.count,
             **{name: FieldStats.of(figures.of(name)) for name in TEMPERATURES},
         )

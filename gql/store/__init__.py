@@ -1,5 +1,63 @@
-"""Everything that speaks DynamoDB. Only this package imports boto3 or botocore."""
+"""Everything that speaks DynamoDB. Only this package imports boto3 or botocore.
 
-from gql.store.readings import ReadingStore
+client.py (one door for every table request, errors translated once), streamclient.py (the same
+for DynamoDB Streams), readings.py (reads and writes), codec.py and expressions.py (pure),
+tables.py, batch.py, bulk.py, history.py (stats and series reads), stream.py (the change reader),
+embedded.py (the zero-setup backend), migrate.py and walk.py (maintenance).
+"""
 
-__all__ = ["ReadingStore"]
+from typing import TYPE_CHECKING
+
+from gql.store.batch import MAX_READINGS, AtomicBatch, Outcome
+from gql.store.budget import Budget, within
+from gql.store.bulk import BulkWriter
+from gql.store.client import CallRecord, DynamoDB, Observer, make_client
+from gql.store.codec import to_number
+from gql.store.history import Cut, History, Stats
+from gql.store.migrate import LegacyMigration
+from gql.store.readings import BATCH_GET_SIZE, ReadingStore
+from gql.store.stream import StreamReader, make_streams_client
+from gql.store.tables import STREAM_VIEW, StreamOutcome, TableInfo, Tables
+from gql.store.walk import reading_pages
+
+if TYPE_CHECKING:
+    from gql.store.embedded import Embedded, start_embedded
+
+__all__ = [
+    "BATCH_GET_SIZE",
+    "MAX_READINGS",
+    "STREAM_VIEW",
+    "AtomicBatch",
+    "Budget",
+    "BulkWriter",
+    "CallRecord",
+    "Cut",
+    "DynamoDB",
+    "Embedded",
+    "History",
+    "LegacyMigration",
+    "Observer",
+    "Outcome",
+    "ReadingStore",
+    "Stats",
+    "StreamOutcome",
+    "StreamReader",
+    "TableInfo",
+    "Tables",
+    "make_client",
+    "make_streams_client",
+    "reading_pages",
+    "start_embedded",
+    "to_number",
+    "within",
+]
+
+
+def __getattr__(name: str) -> object:
+    # The embedded backend runs on moto, whose import takes longer than the rest of the package:
+    # only what uses it (the server on the embedded backend) pays for it.
+    if name in ("Embedded", "start_embedded"):
+        from gql.store import embedded
+
+        return getattr(embedded, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -20,7 +20,7 @@ from decimal import Decimal
 from enum import Enum
 from typing import Any
 
-from gql.history.aggregates import Bucket, Buckets, Figures, Tally, TimeWindow
+from gql.history import Bucket, Buckets, Figures, Tally, TimeWindow
 from gql.models import TEMPERATURES, Condition, DatacountRange, Reading
 from gql.store.client import DynamoDB
 from gql.store.codec import from_item

@@ -17,7 +17,7 @@ from gql.errors import (
     ConditionFailedError,
     ThrottledError,
 )
-from gql.history.aggregates import TimeWindow
+from gql.history import TimeWindow
 from gql.models import (
     Condition,
     DatacountRange,

@@ -20,19 +20,22 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import BaseRoute, Route, WebSocketRoute
 from starlette.websockets import WebSocket
 
-from gql.access.documents import Documents, PersistedQueries, load_trusted_documents
+from gql.access import Documents, PersistedQueries, load_trusted_documents
 from gql.config import Settings
 from gql.errors import GqlError
-from gql.formats.datafile import parse_readings
-from gql.live.hub import ChangeSource, Hub
-from gql.observe.metrics import Metrics
-from gql.observe.telemetry import TelemetryMiddleware, store_observer
-from gql.observe.tracing import Tracing, configure
+from gql.formats import parse_readings
+from gql.live import ChangeSource, Hub
+from gql.observe import Metrics, TelemetryMiddleware, Tracing, configure, store_observer
 from gql.schema import Context, Cursors, Services, build_schema
-from gql.store.client import DynamoDB, make_client
-from gql.store.embedded import Embedded, start_embedded
-from gql.store.readings import ReadingStore
-from gql.store.stream import StreamReader, make_streams_client
+from gql.store import (
+    DynamoDB,
+    Embedded,
+    ReadingStore,
+    StreamReader,
+    make_client,
+    make_streams_client,
+    start_embedded,
+)
 from gql.web.graphiql import ASSETS_PATH, GraphiQLPage, assets
 from gql.web.http import AuthMiddleware, BodyLimitMiddleware, authenticator_for
 from gql.web.shutdown import Drain

@@ -10,8 +10,15 @@ from urllib.parse import parse_qs
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from gql.access.auth import Authenticator, parse_api_keys
-from gql.access.tokens import FileKeys, KeySource, TokenPolicy, TokenVerifier, UrlKeys
+from gql.access import (
+    Authenticator,
+    FileKeys,
+    KeySource,
+    TokenPolicy,
+    TokenVerifier,
+    UrlKeys,
+    parse_api_keys,
+)
 from gql.config import Settings
 from gql.errors import BackendUnavailableError, UnauthenticatedError
 

@@ -33,8 +33,7 @@ from strawberry.http.parse_content_type import parse_content_type
 from strawberry.types import ExecutionResult
 from strawberry.types.unset import UNSET, UnsetType
 
-from gql.access.auth import Authenticator
-from gql.access.documents import Documents
+from gql.access import Authenticator, Documents
 from gql.errors import (
     BackendUnavailableError,
     GqlError,
@@ -42,9 +41,9 @@ from gql.errors import (
     PersistedQueryNotFoundError,
     UnauthenticatedError,
 )
-from gql.observe.requestlog import current
+from gql.observe import current
 from gql.schema import Context
-from gql.store.codec import to_number
+from gql.store import to_number
 from gql.web.http import error_body
 from gql.web.sockets import (
     TRY_AGAIN_LATER,

@@ -1,4 +1,4 @@
-"""gql.formats.export: readings -> json, ndjson and csv, exactly; and what `gql load` makes of it."""
+"""gql.formats.export: readings -> json, ndjson and csv, exactly, and what `gql load` reads back."""
 
 from __future__ import annotations
 
