@@ -1,0 +1,54 @@
+"""The consumer: the table's changes -> time-index attribute, rollups and device registry.
+
+What is derived (the history table, `<table>History`, key pk/sk, both strings):
+
+    pk = device id, sk = "5m#<start>" | "1h#.." | "1d#.." | "1M#.." | "1y#..", or "none"
+        a rollup: one device, one UTC-aligned period (5 minutes, hour, day, calendar month,
+        calendar year; <start> is its first second, offset and zero-padded so that strings
+        sort as numbers), or the readings whose timestamp is not a time ("none"). Attributes:
+        v (version), n (count), lo/hi (lowest/highest datacount), t0/t1 (earliest/latest
+        time), and per temperature k: c<k> count, s<k> exact decimal sum (a string), m<k>/x<k>
+        min/max.
+    pk = "#", sk = "r#<device id>"     the registry entry: the device's total (every year plus
+        "none"), so `devices`, readingCount and first/lastRecordedAt read one item each.
+    pk = "#", sk = "s#<reporter>"      a consumer's status: upTo, backlog, when it reported.
+    pk = "#", sk = "c#<stream>#<shard>" a shard's checkpoint: last sequence derived, done.
+
+The time index is a GSI of the readings table on (device_id, recorded_at): recorded_at is the
+numeric copy of info.info_timestamp (NOT_A_TIME when it is not a time), written by the API
+with every write and added or corrected here for readings written by anyone else.
+
+How a batch of changes is derived (gql/derive/plan.py is the pure part, the I/O is in
+gql/store/derivation.py):
+
+1. Index: for each reading whose newest image in the batch lacks a correct recorded_at, one
+   conditional write sets it, on condition that the timestamp is still the one in the image
+   (otherwise a later change is on its way and will be corrected in turn). It bumps no
+   version, and the change it makes is not delivered to `readingChanges`.
+2. For each device, the 5-minute periods touched by any image (old or new) of the batch are
+   recomputed from the source, the index, never adjusted by a delta: so replays, duplicates,
+   out-of-order delivery across shards and deletes of a period's min or max are harmless.
+   A GSI is eventually consistent, so the result is used only once every reading that
+   triggered it is seen there as its newest image says (or as the table now holds it);
+   otherwise it is read again after a pause.
+3. Coarser periods are recomputed from their children (hour from its 5-minute rollups, day from
+   hours, month from days, year from months), and the registry entry from the years and
+   "none". A device whose count falls to 0 leaves the registry.
+4. Everything a device's recomputation changed is written in TransactWriteItems, each item on
+   condition that its version is the one read before the source was read. A concurrent
+   recomputation (another consumer, a Lambda retry, a rebuild) that wrote first makes that
+   fail, and the device is recomputed again, so the last write always rests on the latest
+   read of its sources.
+5. The sink, when there is one, gets the batch's changes (those that changed a reading, in
+   DynamoDB's order for each reading, with their sequence numbers): the seam for the Redis
+   relay (issue 17). Only then is the batch checkpointed, so a crash replays to the sink too.
+6. The status is reported: upTo (every change recorded before it is reflected), backlog.
+
+Ways to run it: `gql derive` (a long-running process reading the stream, checkpointed in the
+history table), `gql serve --derive` (the same inside the server), the embedded backend (every
+write is derived in the writing thread, so `make serve` needs nothing), `lambda_handler` (a
+DynamoDB Streams event source mapping with ReportBatchItemFailures), and `gql derive rebuild`,
+which recomputes all of it from the readings themselves (tables that existed before).
+"""
+
+__all__: list[str] = []
