@@ -53,10 +53,19 @@ class Settings:
     # Readings Device.stats and Device.series may evaluate in one request (issue 11).
     history_read_budget: int = 10_000
     series_max_buckets: int = 1000
+    # The derived history (issue 16): its table (None: "<table>History"), how long a consumer
+    # may stay silent before history.consuming turns false, and devices derived at once.
+    history_table: str | None = None
+    history_stale_seconds: float = 60.0
+    derive_threads: int = 4
 
     @property
     def streams_endpoint_url(self) -> str | None:
         return self.streams_endpoint or self.endpoint_url
+
+    @property
+    def history_name(self) -> str:
+        return self.history_table or f"{self.table}History"
 
     # Bearer tokens (gql/access/tokens.py): on when a JWKS URL or file is given.
     jwt_jwks_url: str | None = None
@@ -145,6 +154,9 @@ class Settings:
             stream_max_outage_seconds=read.seconds("GQL_STREAM_MAX_OUTAGE_SECONDS", 30.0),
             history_read_budget=read.integer("GQL_HISTORY_READ_BUDGET", 10_000, low=1),
             series_max_buckets=read.integer("GQL_SERIES_MAX_BUCKETS", 1000, low=1),
+            history_table=read.text("GQL_HISTORY_TABLE"),
+            history_stale_seconds=read.seconds("GQL_HISTORY_STALE_SECONDS", 60.0),
+            derive_threads=read.integer("GQL_DERIVE_THREADS", 4, low=1),
             **_auth_settings(read),
             persisted_queries_cache_size=read.integer(
                 "GQL_PERSISTED_QUERIES_CACHE_SIZE", 1000, low=1

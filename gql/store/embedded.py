@@ -28,6 +28,7 @@ from gql.store.client import DynamoDB, make_client
 from gql.store.codec import from_item, key_from_item, key_to_item
 from gql.store.readings import ReadingStore
 from gql.store.tables import Tables
+from gql.store.timeindex import index_only
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -117,8 +118,9 @@ def _keys_of(requests: Iterable[dict[str, Any] | None]) -> Iterator[ReadingKey]:
 def _change(
     key: ReadingKey, old: dict[str, Any] | None, new: dict[str, Any] | None, changed_at: float
 ) -> Change | None:
-    # Like DynamoDB Streams: a write that left the item as it was records nothing.
-    if old == new:
+    # Like DynamoDB Streams: a write that left the item as it was records nothing; a write of
+    # the time index alone changed no reading.
+    if old == new or index_only(old, new):
         return None
     if old is None:
         kind = ChangeKind.INSERT

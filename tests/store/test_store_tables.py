@@ -28,7 +28,7 @@ def fresh(client: DynamoDBClient) -> Iterator[Tables]:
     tables.delete()
 
 
-def test_describe_shows_an_active_table_its_key_schema_and_its_stream(
+def test_describe_shows_an_active_table_its_key_schema_its_stream_and_time_index(
     client: DynamoDBClient, table: str
 ) -> None:
     arn = client.describe_table(TableName=table)["Table"]["LatestStreamArn"]
@@ -41,6 +41,7 @@ def test_describe_shows_an_active_table_its_key_schema_and_its_stream(
         billing="on-demand",
         stream_view="NEW_AND_OLD_IMAGES",
         stream_arn=arn,
+        index="ACTIVE",
     )
 
 

@@ -36,3 +36,15 @@ def test_bad_values_are_refused_naming_the_variable(name: str, raw: str, message
         Settings.from_env({name: raw})
 
     assert str(caught.value) == message
+
+
+def test_the_history_table_is_named_after_the_readings_table_unless_set() -> None:
+    assert Settings.from_env({"GQL_TABLE": "Sensors"}).history_name == "SensorsHistory"
+    assert Settings.from_env({"GQL_HISTORY_TABLE": "Rollups"}).history_name == "Rollups"
+
+
+def test_a_consumer_is_stale_after_60_seconds_unless_told_otherwise() -> None:
+    assert Settings.from_env({}).history_stale_seconds == 60.0
+    assert Settings.from_env({"GQL_HISTORY_STALE_SECONDS": "5"}).history_stale_seconds == 5.0
+    with pytest.raises(ConfigError, match="GQL_HISTORY_STALE_SECONDS"):
+        Settings.from_env({"GQL_HISTORY_STALE_SECONDS": "soon"})
