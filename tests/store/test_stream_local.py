@@ -143,11 +143,11 @@ def test_a_write_of_the_time_index_alone_is_not_a_change_of_the_reading(
     # What the consumer does to a reading the tutorial wrote (gql/store/timeindex.py).
     local.update_item(
         TableName=table,
-        Key=key,  # type: ignore[arg-type]
+        Key=key,
         UpdateExpression="SET recorded_at = :t",
         ExpressionAttributeValues={":t": {"N": "1612519200"}},
     )
-    local.delete_item(TableName=table, Key=key)  # type: ignore[arg-type]
+    local.delete_item(TableName=table, Key=key)
 
     changes = collect(reader, 2)
 
