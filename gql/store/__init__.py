@@ -13,11 +13,23 @@ from gql.store.budget import Budget, within
 from gql.store.bulk import BulkWriter
 from gql.store.client import CallRecord, DynamoDB, Observer, make_client
 from gql.store.codec import to_number
+from gql.store.derivation import Deriver, DeviceWork
 from gql.store.history import Cut, History, Stats
+from gql.store.historycodec import Entry, Status
+from gql.store.indexfix import fix_index
 from gql.store.migrate import LegacyMigration
 from gql.store.readings import BATCH_GET_SIZE, ReadingStore
+from gql.store.records import StreamRecord, record_of
 from gql.store.stream import StreamReader, make_streams_client
-from gql.store.tables import STREAM_VIEW, StreamOutcome, TableInfo, Tables
+from gql.store.tables import (
+    STREAM_VIEW,
+    HistoryInfo,
+    IndexOutcome,
+    StreamOutcome,
+    TableInfo,
+    Tables,
+)
+from gql.store.timeindex import IndexFix
 from gql.store.walk import reading_pages
 
 if TYPE_CHECKING:
@@ -32,21 +44,31 @@ __all__ = [
     "BulkWriter",
     "CallRecord",
     "Cut",
+    "Deriver",
+    "DeviceWork",
     "DynamoDB",
     "Embedded",
+    "Entry",
     "History",
+    "HistoryInfo",
+    "IndexFix",
+    "IndexOutcome",
     "LegacyMigration",
     "Observer",
     "Outcome",
     "ReadingStore",
     "Stats",
+    "Status",
     "StreamOutcome",
     "StreamReader",
+    "StreamRecord",
     "TableInfo",
     "Tables",
+    "fix_index",
     "make_client",
     "make_streams_client",
     "reading_pages",
+    "record_of",
     "start_embedded",
     "to_number",
     "within",

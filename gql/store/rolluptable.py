@@ -1,0 +1,162 @@
+"""Reads and conditional writes of the history table's rollups (gql/store/historycodec.py).
+
+Reads are strongly consistent: a recomputation must see every rollup written before it read
+their versions. Writes go in TransactWriteItems, each item on condition that its version is
+still the one read: a recomputation that lost that race reads again and recomputes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from gql.errors import StoreError, ThrottledError, TransactionCanceledError
+from gql.history import Level, Period, Rollup, following
+from gql.store.client import DynamoDB
+from gql.store.historycodec import (
+    Item,
+    level_bounds,
+    registry_key,
+    rollup_attributes,
+    rollup_key,
+    version_of,
+)
+
+TRANSACTION_ITEMS = 100  # DynamoDB's limit of actions per transaction
+# A conflict is another writer that got there first: the caller recomputes and tries again.
+CONFLICTS = {"ConditionalCheckFailed", "TransactionConflict"}
+_NOMINAL = {
+    Level.FIVE_MINUTES: 300,
+    Level.HOUR: 3600,
+    Level.DAY: 86_400,
+    Level.MONTH: 31 * 86_400,
+    Level.YEAR: 366 * 86_400,
+}
+
+
+class ConflictError(Exception):
+    """An item changed since it was read: recompute from fresh reads."""
+
+
+@dataclass(frozen=True)
+class Write:
+    """One item to put (`rollup` with a count) or delete (an empty rollup), on the condition that
+    its version is still `version` (0: that it does not exist)."""
+
+    key: Item
+    rollup: Rollup
+    version: int
+    extra: Item | None = None  # further attributes (the registry entry's device id)
+
+
+class RollupTable:
+    def __init__(self, db: DynamoDB) -> None:
+        self.db = db
+
+    def children_of(
+        self, device_id: str, level: Level, starts: Iterable[int], gap: int
+    ) -> Iterator[Item]:
+        """The stored rollups of the level below `level` inside the periods of `level` that
+        start at `starts`, read in runs (runs closer than `gap` periods are read as one)."""
+        child = level.child
+        assert child is not None
+        for start, end in runs(level, starts, gap):
+            low, high = level_bounds(child, start, end)
+            yield from self.query(
+                "pk = :d AND sk BETWEEN :a AND :b",
+                {":d": {"S": device_id}, ":a": {"S": low}, ":b": {"S": high}},
+            )
+
+    def all_of_level(self, device_id: str, level: Level) -> Iterator[Item]:
+        yield from self.query(
+            "pk = :d AND begins_with(sk, :p)",
+            {":d": {"S": device_id}, ":p": {"S": f"{level.value}#"}},
+        )
+
+    def query(self, condition: str, values: dict[str, Any]) -> Iterator[Item]:
+        params: dict[str, Any] = {
+            "TableName": self.db.table,
+            "KeyConditionExpression": condition,
+            "ExpressionAttributeValues": values,
+            "ConsistentRead": True,
+        }
+        while True:
+            response = self.db.call("query", **params)
+            yield from response.get("Items", [])
+            start = response.get("LastEvaluatedKey")
+            if start is None:
+                return
+            params["ExclusiveStartKey"] = start
+
+    def get(self, keys: list[Item]) -> list[Item]:
+        """Items by key, read consistently; missing ones are left out."""
+        found: list[Item] = []
+        for chunk_start in range(0, len(keys), 100):
+            request: dict[str, Any] = {
+                self.db.table: {
+                    "Keys": keys[chunk_start : chunk_start + 100],
+                    "ConsistentRead": True,
+                }
+            }
+            for _ in range(10):
+                response = self.db.call("batch_get_item", RequestItems=request)
+                found.extend(response.get("Responses", {}).get(self.db.table, []))
+                request = response.get("UnprocessedKeys") or {}
+                if not request:
+                    break
+            else:
+                raise ThrottledError("history read: DynamoDB left keys unprocessed; retry later")
+        return found
+
+    def write(self, writes: list[Write]) -> None:
+        """Apply the writes, TRANSACTION_ITEMS at a time, in order; ConflictError on a race."""
+        for start in range(0, len(writes), TRANSACTION_ITEMS):
+            actions = [self._action(w) for w in writes[start : start + TRANSACTION_ITEMS]]
+            try:
+                self.db.call("transact_write_items", TransactItems=actions)
+            except TransactionCanceledError as exc:
+                codes = {code for code in exc.reasons if code not in ("None", "")}
+                if codes <= CONFLICTS:
+                    raise ConflictError from exc
+                raise StoreError(
+                    f"the history write was cancelled ({', '.join(sorted(codes))})"
+                ) from exc
+
+    def _action(self, write: Write) -> dict[str, Any]:
+        condition: dict[str, Any] = {"ExpressionAttributeNames": {"#v": "v"}}
+        if write.version == 0:
+            condition["ConditionExpression"] = "attribute_not_exists(#v)"
+        else:
+            condition["ConditionExpression"] = "#v = :v"
+            condition["ExpressionAttributeValues"] = {":v": {"N": str(write.version)}}
+        if not write.rollup.count:
+            return {"Delete": {"TableName": self.db.table, "Key": write.key, **condition}}
+        item = {
+            **write.key,
+            **rollup_attributes(write.rollup),
+            **(write.extra or {}),
+            "v": {"N": str(write.version + 1)},
+        }
+        return {"Put": {"TableName": self.db.table, "Item": item, **condition}}
+
+
+def runs(level: Level, starts: Iterable[int], gap: int) -> list[tuple[int, int]]:
+    """Sorted period starts as [start, end) runs, joining runs less than `gap` periods apart."""
+    found: list[tuple[int, int]] = []
+    reach = gap * _NOMINAL[level]
+    for start in sorted(set(starts)):
+        end = following(level, start)
+        if found and start - found[-1][1] < reach:
+            found[-1] = (found[-1][0], end)
+        else:
+            found.append((start, end))
+    return found
+
+
+def write_for(device_id: str, period: Period | None, rollup: Rollup, stored: Item | None) -> Write:
+    return Write(rollup_key(device_id, period), rollup, version_of(stored))
+
+
+def registry_write(device_id: str, total: Rollup, stored: Item | None) -> Write:
+    return Write(registry_key(device_id), total, version_of(stored), {"device": {"S": device_id}})
