@@ -51,4 +51,15 @@ DynamoDB Streams event source mapping with ReportBatchItemFailures), and `gql de
 which recomputes all of it from the readings themselves (tables that existed before).
 """
 
-__all__: list[str] = []
+from gql.derive.batch import BatchDeriver, Outcome
+from gql.derive.consumer import Consumer, DerivationFailedError, Sink
+from gql.derive.lambdas import lambda_handler
+
+__all__ = [
+    "BatchDeriver",
+    "Consumer",
+    "DerivationFailedError",
+    "Outcome",
+    "Sink",
+    "lambda_handler",
+]

@@ -14,8 +14,10 @@ from gql.store.bulk import BulkWriter
 from gql.store.client import CallRecord, DynamoDB, Observer, make_client
 from gql.store.codec import to_number
 from gql.store.derivation import Deriver, DeviceWork
+from gql.store.feed import Round, StreamFeed
 from gql.store.history import Cut, History, Stats
 from gql.store.historycodec import Entry, Status
+from gql.store.historytable import HistoryTable
 from gql.store.indexfix import fix_index
 from gql.store.migrate import LegacyMigration
 from gql.store.readings import BATCH_GET_SIZE, ReadingStore
@@ -51,14 +53,17 @@ __all__ = [
     "Entry",
     "History",
     "HistoryInfo",
+    "HistoryTable",
     "IndexFix",
     "IndexOutcome",
     "LegacyMigration",
     "Observer",
     "Outcome",
     "ReadingStore",
+    "Round",
     "Stats",
     "Status",
+    "StreamFeed",
     "StreamOutcome",
     "StreamReader",
     "StreamRecord",

@@ -124,3 +124,37 @@ def stored_history(client: DynamoDBClient, history: str) -> dict[tuple[str, str]
 
 def five(seconds: int) -> Period:
     return Period(LEVELS[0], floor(LEVELS[0], Decimal(seconds)))
+
+
+def lambda_events(client: DynamoDBClient, streams: Any, table: str) -> list[Record]:
+    """Every record of the table's stream so far, in Lambda's event shape, in stream order
+    (shard by shard, a parent before its children)."""
+    arn = client.describe_table(TableName=table)["Table"]["LatestStreamArn"]
+    shards = streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"]
+    records: list[Record] = []
+    for shard in shards:
+        iterator = streams.get_shard_iterator(
+            StreamArn=arn, ShardId=shard["ShardId"], ShardIteratorType="TRIM_HORIZON"
+        )["ShardIterator"]
+        while iterator:
+            page = streams.get_records(ShardIterator=iterator, Limit=1000)
+            for record in page["Records"]:
+                data = dict(record["dynamodb"])
+                data["ApproximateCreationDateTime"] = data[
+                    "ApproximateCreationDateTime"
+                ].timestamp()
+                records.append(
+                    {
+                        "eventID": record["eventID"],
+                        "eventName": record["eventName"],
+                        "eventVersion": "1.1",
+                        "eventSource": "aws:dynamodb",
+                        "awsRegion": "us-east-1",
+                        "dynamodb": data,
+                        "eventSourceARN": arn,
+                    }
+                )
+            if not page["Records"]:
+                break  # an open shard: nothing more for now
+            iterator = page.get("NextShardIterator")
+    return records

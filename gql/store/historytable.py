@@ -1,0 +1,127 @@
+"""What the API and the consumers read and report in the history table (historycodec.py).
+
+Reads are strongly consistent: once a status says a change is reflected, every read after it
+sees the rollups that reflect it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from gql.errors import ThrottledError
+from gql.history import Level, Period, Rollup
+from gql.store.client import DynamoDB
+from gql.store.historycodec import (
+    META,
+    Entry,
+    Item,
+    Status,
+    entry_from_item,
+    level_bounds,
+    period_of_sort_key,
+    registry_key,
+    rollup_from_item,
+    rollup_key,
+    status_from_item,
+    status_to_item,
+)
+
+
+class HistoryTable:
+    def __init__(self, db: DynamoDB) -> None:
+        self.db = db
+
+    # -- statuses ----------------------------------------------------------------------------
+
+    def report(self, status: Status) -> None:
+        self.db.call("put_item", TableName=self.db.table, Item=status_to_item(status))
+
+    def statuses(self) -> list[Status]:
+        items = self._query(
+            "pk = :p AND begins_with(sk, :s)", {":p": {"S": META}, ":s": {"S": "s#"}}
+        )
+        return [status_from_item(item) for item in items]
+
+    # -- the registry ------------------------------------------------------------------------
+
+    def devices(self, *, after: str | None, first: int) -> tuple[list[Entry], bool]:
+        """Up to `first` registry entries in device id order after `after`; and whether more."""
+        params: dict[str, Any] = {
+            "TableName": self.db.table,
+            "KeyConditionExpression": "pk = :p AND begins_with(sk, :r)",
+            "ExpressionAttributeValues": {":p": {"S": META}, ":r": {"S": "r#"}},
+            "ConsistentRead": True,
+            "Limit": first + 1,  # one more than asked makes hasNextPage exact
+        }
+        if after is not None:
+            params["ExclusiveStartKey"] = registry_key(after)
+        entries: list[Entry] = []
+        while len(entries) <= first:
+            response = self.db.call("query", **params)
+            entries += [entry_from_item(item) for item in response.get("Items", [])]
+            if "LastEvaluatedKey" not in response:
+                break
+            params["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+            params["Limit"] = first + 1 - len(entries)
+        return entries[:first], len(entries) > first
+
+    def entries(self, device_ids: Iterable[str]) -> dict[str, Entry]:
+        """The registry entries of these devices; a device without one is left out."""
+        found: dict[str, Entry] = {}
+        for item in self.get([registry_key(d) for d in dict.fromkeys(device_ids)]):
+            entry = entry_from_item(item)
+            found[entry.device_id] = entry
+        return found
+
+    # -- rollups -----------------------------------------------------------------------------
+
+    def rollups(
+        self, device_id: str, level: Level, start: int, end: int
+    ) -> Iterator[tuple[Period, Rollup]]:
+        """The stored rollups of `level` starting in [start, end), in time order."""
+        low, high = level_bounds(level, start, end)
+        for item in self._query(
+            "pk = :d AND sk BETWEEN :a AND :b",
+            {":d": {"S": device_id}, ":a": {"S": low}, ":b": {"S": high}},
+        ):
+            period = period_of_sort_key(item["sk"]["S"])
+            assert period is not None
+            yield period, rollup_from_item(item)
+
+    def untimed(self, device_id: str) -> Rollup:
+        """The rollup of the device's readings whose timestamp is not a time."""
+        items = self.get([rollup_key(device_id, None)])
+        return rollup_from_item(items[0]) if items else Rollup()
+
+    # -- plumbing ----------------------------------------------------------------------------
+
+    def get(self, keys: list[Item]) -> list[Item]:
+        found: list[Item] = []
+        for start in range(0, len(keys), 100):
+            request: dict[str, Any] = {
+                self.db.table: {"Keys": keys[start : start + 100], "ConsistentRead": True}
+            }
+            for _ in range(10):
+                response = self.db.call("batch_get_item", RequestItems=request)
+                found += response.get("Responses", {}).get(self.db.table, [])
+                request = response.get("UnprocessedKeys") or {}
+                if not request:
+                    break
+            else:
+                raise ThrottledError("history read: DynamoDB left keys unprocessed; retry later")
+        return found
+
+    def _query(self, condition: str, values: dict[str, Any]) -> Iterator[Item]:
+        params: dict[str, Any] = {
+            "TableName": self.db.table,
+            "KeyConditionExpression": condition,
+            "ExpressionAttributeValues": values,
+            "ConsistentRead": True,
+        }
+        while True:
+            response = self.db.call("query", **params)
+            yield from response.get("Items", [])
+            if "LastEvaluatedKey" not in response:
+                return
+            params["ExclusiveStartKey"] = response["LastEvaluatedKey"]
