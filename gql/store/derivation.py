@@ -160,7 +160,7 @@ class Deriver:
         groups: dict[Period | None, list[Reading]] = {Period(FIVE, s): [] for s in work.fives}
         for start, end in runs(FIVE, work.fives, gap=6):
             # Inclusive of `end`: the readings are placed by their exact timestamp anyway.
-            for item in self._index_query(work.device_id, Decimal(start), Decimal(end)):
+            for item in self.index_items(work.device_id, Decimal(start), Decimal(end)):
                 reading = from_item(item)
                 seconds = recorded_seconds(reading.info.info_timestamp)
                 # A reading whose recorded_at is stale is not counted where it is stale: the
@@ -172,12 +172,12 @@ class Deriver:
         if work.untimed:
             groups[None] = [
                 reading
-                for item in self._index_query(work.device_id, NOT_A_TIME, NOT_A_TIME)
+                for item in self.index_items(work.device_id, NOT_A_TIME, NOT_A_TIME)
                 if recorded_seconds((reading := from_item(item)).info.info_timestamp) is None
             ]
         return groups
 
-    def _index_query(self, device_id: str, low: Decimal, high: Decimal) -> Iterable[Item]:
+    def index_items(self, device_id: str, low: Decimal, high: Decimal) -> Iterable[Item]:
         params: dict[str, Any] = {
             "TableName": self.readings.table,
             "IndexName": INDEX,
