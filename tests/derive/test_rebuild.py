@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import threading
 import uuid
@@ -135,7 +136,7 @@ def test_rebuilt_is_the_same_as_derived_as_it_came_and_a_second_rebuild_writes_n
     for n in range(1, 40):
         key = ReadingKey(f"d{n % 5}", n)
         info = ReadingInfo(str(T0 + 3_000 * n * n), temperature1=Decimal(n) / 8)
-        recorder.write(key, lambda key=key, info=info: store.put(key, info))
+        recorder.write(key, functools.partial(store.put, key, info))
     recorder.put(tutorial_item("d9", 1, "not a time", temperature3="-4.5"))
     recorder.delete(ReadingKey("d1", 6))
     deriver = BatchDeriver(env.db(env.table), env.db(env.history), env.pool)
