@@ -54,12 +54,16 @@ which recomputes all of it from the readings themselves (tables that existed bef
 from gql.derive.batch import BatchDeriver, Outcome
 from gql.derive.consumer import Consumer, DerivationFailedError, Sink
 from gql.derive.lambdas import lambda_handler
+from gql.derive.wiring import Background, consumer_for, rebuild
 
 __all__ = [
+    "Background",
     "BatchDeriver",
     "Consumer",
     "DerivationFailedError",
     "Outcome",
     "Sink",
+    "consumer_for",
     "lambda_handler",
+    "rebuild",
 ]

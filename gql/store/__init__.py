@@ -21,6 +21,7 @@ from gql.store.historytable import HistoryTable
 from gql.store.indexfix import fix_index
 from gql.store.migrate import LegacyMigration
 from gql.store.readings import BATCH_GET_SIZE, ReadingStore
+from gql.store.rebuild import Rebuild, Summary
 from gql.store.records import StreamRecord, record_of
 from gql.store.stream import StreamReader, make_streams_client
 from gql.store.tables import (
@@ -60,6 +61,7 @@ __all__ = [
     "Observer",
     "Outcome",
     "ReadingStore",
+    "Rebuild",
     "Round",
     "Stats",
     "Status",
@@ -67,6 +69,7 @@ __all__ = [
     "StreamOutcome",
     "StreamReader",
     "StreamRecord",
+    "Summary",
     "TableInfo",
     "Tables",
     "fix_index",
