@@ -22,6 +22,12 @@ def register(commands: Commands) -> None:
         default=1,
         help="server processes sharing the port (aws backend only; e.g. one per CPU core)",
     )
+    serve.add_argument(
+        "--derive",
+        action="store_true",
+        help="also run the history consumer (`gql derive`) in this process; the embedded "
+        "backend always does",
+    )
     serve.set_defaults(run=_serve)
 
 
@@ -39,6 +45,11 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     from gql.web import serve
 
     backend = args.backend or settings.backend
+    if args.derive and args.workers > 1:
+        raise GqlError(
+            f"--derive with --workers {args.workers} would run a consumer in every worker: run "
+            "`gql derive` as a process of its own beside `gql serve --workers N`"
+        )
     if args.workers > 1:
         if backend == "embedded":
             raise GqlError(
@@ -58,5 +69,10 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
                 flush=True,
             )
     return serve(
-        settings, host=args.host, port=args.port, backend=args.backend, workers=args.workers
+        settings,
+        host=args.host,
+        port=args.port,
+        backend=args.backend,
+        workers=args.workers,
+        derive=args.derive,
     )

@@ -53,6 +53,7 @@ which recomputes all of it from the readings themselves (tables that existed bef
 
 from gql.derive.batch import BatchDeriver, Outcome
 from gql.derive.consumer import Consumer, DerivationFailedError, Sink
+from gql.derive.inprocess import InProcess
 from gql.derive.lambdas import lambda_handler
 from gql.derive.wiring import Background, consumer_for, rebuild
 
@@ -61,6 +62,7 @@ __all__ = [
     "BatchDeriver",
     "Consumer",
     "DerivationFailedError",
+    "InProcess",
     "Outcome",
     "Sink",
     "consumer_for",

@@ -18,13 +18,13 @@ from gql.cursor import decode_cursor, encode_cursor
 from gql.errors import BackendUnavailableError, ThrottledError
 from gql.models import Reading, ReadingKey
 from gql.schema.batching import Batch, BatchTimeoutError, Coalescer
-from gql.store import BATCH_GET_SIZE, Budget, within
+from gql.store import BATCH_GET_SIZE, Budget, Entry, within
 
 if TYPE_CHECKING:
     from gql.config import Settings
     from gql.live import Hub
     from gql.observe import Metrics
-    from gql.store import ReadingStore
+    from gql.store import HistoryTable, ReadingStore
 
 log = logging.getLogger("gql.schema")
 T = TypeVar("T")
@@ -69,6 +69,9 @@ class Services:
     hub: Hub | None = None  # live changes; None: subscriptions are refused
     history_read_budget: int = 10_000
     series_max_buckets: int = 1000
+    # The derived history (registry, rollups, statuses); None: none is kept (gql/derive).
+    history: HistoryTable | None = None
+    history_stale_seconds: float = 60.0
     # Eventually consistent reads by key from all concurrent requests share BatchGetItems.
     readings_by_key: Coalescer[ReadingKey, Reading] = field(init=False)
 
@@ -103,6 +106,7 @@ class Context:
     connection_params: Any = None
     readings: DataLoader[ReadingKey, Reading | None] = field(init=False)
     latest: DataLoader[str, Reading | None] = field(init=False)
+    registry: DataLoader[str, Entry | None] = field(init=False)
 
     def __post_init__(self) -> None:
         # One time budget for the whole request, however many store calls it makes.
@@ -111,6 +115,7 @@ class Context:
         # socket lives for hours, and its operations must see the readings as they are now.
         self.readings = DataLoader(load_fn=self._load_readings, cache=not self.socket)
         self.latest = DataLoader(load_fn=self._load_latest, cache=not self.socket)
+        self.registry = DataLoader(load_fn=self._load_entries, cache=not self.socket)
 
     @property
     def store(self) -> ReadingStore:
@@ -159,6 +164,14 @@ class Context:
         except BatchTimeoutError as exc:
             budget = exc.batch.state if exc.batch is not None else None
             raise self._timed_out(budget) from None
+
+    async def _load_entries(self, device_ids: list[str]) -> list[Entry | None]:
+        # Registry entries of all the devices of a request in one BatchGetItem.
+        history = self.services.history
+        if history is None:
+            return [None] * len(device_ids)
+        found = await self.run(history.entries, device_ids)
+        return [found.get(d) for d in device_ids]
 
     async def _load_latest(self, device_ids: list[str]) -> list[Reading | None]:
         # One Query per device (DynamoDB has no batch query); they run concurrently.

@@ -1,15 +1,24 @@
 """Device.stats and Device.series: arguments checked, then the store's history reads.
 
-Plain values in and out: the output types (gql/schema/types.py, values.py) are built from them.
+Where the derived history is kept (a consumer or a rebuild has reported in the history table),
+stats and series without filter or datacount are assembled from rollups (gql/store/assembly.py),
+and those with one read the window's readings through the time index. Where it is not (a table
+no consumer ever derived), they walk the device's readings, as in round 2. Plain values in and
+out: the output types (gql/schema/types.py, values.py) are built from them.
 """
 
 from __future__ import annotations
 
-from gql.errors import InputError
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+from gql.errors import InputError, StoreError
 from gql.history import Bucket, bucket_count, instant_seconds
 from gql.schema import inputs
 from gql.schema.context import Context
-from gql.store import Cut, History, Stats
+from gql.store import Assembly, Cut, History, HistoryTable, Series, Stats
+
+T = TypeVar("T")
 
 # The walk must end, and the answer be written, before the request's deadline: it plans to
 # stop this long before it (a share of the time budget, at most MAX_HEADROOM seconds).
@@ -26,6 +35,30 @@ def _deadline(context: Context) -> float:
     return context.call_deadline() - headroom
 
 
+async def derived(context: Context) -> HistoryTable | None:
+    """The history table when the derived history is kept there; None when it is not."""
+    history = context.services.history
+    if history is None or not await context.run(history.derived):
+        return None
+    return history
+
+
+def _assembly(context: Context, history: HistoryTable) -> Assembly:
+    return Assembly(context.store.db, history, budget=context.services.history_read_budget)
+
+
+async def _through_index(read: Callable[[bool], Awaitable[T]], indexed: bool) -> T:
+    """Read through the time index when asked; without it when the table has none (yet)."""
+    if not indexed:
+        return await read(False)
+    try:
+        return await read(True)
+    except StoreError as exc:
+        if exc.reason != "ValidationException":  # DynamoDB's answer for a missing index
+            raise
+    return await read(False)
+
+
 async def device_stats(
     context: Context,
     device_id: str,
@@ -37,14 +70,27 @@ async def device_stats(
     span = inputs.to_range(datacount)
     window = inputs.to_window(recorded_at)
     condition = inputs.to_condition(filter, "filter")
-    return await context.run(
-        _history(context).stats,
-        device,
-        deadline=_deadline(context),
-        span=span,
-        window=window,
-        filter=condition,
-    )
+    history = await derived(context)
+    if history is not None and span is None and condition is None:
+        assembly = _assembly(context, history)
+        try:
+            return await context.run(assembly.stats, device, window, deadline=_deadline(context))
+        except StoreError as exc:
+            if exc.reason != "ValidationException":
+                raise
+
+    async def read(indexed: bool) -> Stats:
+        return await context.run(
+            _history(context).stats,
+            device,
+            deadline=_deadline(context),
+            span=span,
+            window=window,
+            filter=condition,
+            indexed=indexed,
+        )
+
+    return await _through_index(read, history is not None and window is not None)
 
 
 async def device_series(
@@ -73,16 +119,28 @@ async def device_series(
         )
     span = inputs.to_range(datacount)
     condition = inputs.to_condition(filter, "filter")
-    series = await context.run(
-        _history(context).series,
-        device,
-        deadline=_deadline(context),
-        start=start,
-        end=end,
-        seconds=bucket_seconds,
-        span=span,
-        filter=condition,
-    )
+    history = await derived(context)
+
+    async def read(indexed: bool) -> Series:
+        if indexed and span is None and condition is None:
+            assert history is not None
+            assembly = _assembly(context, history)
+            return await context.run(
+                assembly.series, device, start, end, bucket_seconds, deadline=_deadline(context)
+            )
+        return await context.run(
+            _history(context).series,
+            device,
+            deadline=_deadline(context),
+            start=start,
+            end=end,
+            seconds=bucket_seconds,
+            span=span,
+            filter=condition,
+            indexed=indexed,
+        )
+
+    series = await _through_index(read, history is not None)
     if series.cut is Cut.BUDGET:
         raise InputError(
             f"recordedAt: the series would read more than {services.history_read_budget} "

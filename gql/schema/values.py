@@ -77,6 +77,21 @@ class FieldStats:
         )
 
 
+@strawberry.type(description="How current the derived history (registry, rollups, time index) is.")
+class HistoryStatus:
+    up_to: datetime | None = strawberry.field(
+        description="Every change DynamoDB recorded up to this instant is reflected in devices, "
+        "stats and series."
+    )
+    backlog: int = strawberry.field(
+        description="Changes recorded but not yet reflected (0 when caught up)."
+    )
+    consuming: bool = strawberry.field(
+        description="False when no consumer has reported within GQL_HISTORY_STALE_SECONDS "
+        "(default 60); an idle consumer that polls and finds nothing still reports."
+    )
+
+
 @strawberry.type(description="The readings of one time bucket of a series.")
 class SeriesBucket:
     start: datetime = strawberry.field(description="The bucket's lower bound (inclusive), UTC.")

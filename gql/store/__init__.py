@@ -8,6 +8,7 @@ embedded.py (the zero-setup backend), migrate.py and walk.py (maintenance).
 
 from typing import TYPE_CHECKING
 
+from gql.store.assembly import Assembly
 from gql.store.batch import MAX_READINGS, AtomicBatch, Outcome
 from gql.store.budget import Budget, within
 from gql.store.bulk import BulkWriter
@@ -15,7 +16,7 @@ from gql.store.client import CallRecord, DynamoDB, Observer, make_client
 from gql.store.codec import to_number
 from gql.store.derivation import Deriver, DeviceWork
 from gql.store.feed import Round, StreamFeed
-from gql.store.history import Cut, History, Stats
+from gql.store.history import Cut, History, Series, Stats
 from gql.store.historycodec import Entry, Status
 from gql.store.historytable import HistoryTable
 from gql.store.indexfix import fix_index
@@ -34,6 +35,7 @@ from gql.store.tables import (
 )
 from gql.store.timeindex import IndexFix
 from gql.store.walk import reading_pages
+from gql.store.windows import IndexUnavailableError, window_page
 
 if TYPE_CHECKING:
     from gql.store.embedded import Embedded, start_embedded
@@ -42,6 +44,7 @@ __all__ = [
     "BATCH_GET_SIZE",
     "MAX_READINGS",
     "STREAM_VIEW",
+    "Assembly",
     "AtomicBatch",
     "Budget",
     "BulkWriter",
@@ -57,12 +60,14 @@ __all__ = [
     "HistoryTable",
     "IndexFix",
     "IndexOutcome",
+    "IndexUnavailableError",
     "LegacyMigration",
     "Observer",
     "Outcome",
     "ReadingStore",
     "Rebuild",
     "Round",
+    "Series",
     "Stats",
     "Status",
     "StreamFeed",
@@ -79,6 +84,7 @@ __all__ = [
     "record_of",
     "start_embedded",
     "to_number",
+    "window_page",
     "within",
 ]
 

@@ -177,6 +177,12 @@ class DynamoDB:
         # In-process moto is not thread-safe: the embedded backend passes a lock.
         self._lock: AbstractContextManager[Any] = lock if lock is not None else nullcontext()
 
+    def sibling(self, table: str) -> DynamoDB:
+        """Another table through the same client, lock and observer (the history table)."""
+        sibling = DynamoDB(self.client, table, observer=self.observer)
+        sibling._lock = self._lock
+        return sibling
+
     def call(self, operation: str, **params: Any) -> dict[str, Any]:
         if self.observer is None:
             return self._call(operation, params)

@@ -22,6 +22,7 @@ from starlette.websockets import WebSocket
 
 from gql.access import Documents, PersistedQueries, load_trusted_documents
 from gql.config import Settings
+from gql.derive import Background, InProcess, consumer_for
 from gql.errors import GqlError
 from gql.formats import parse_readings
 from gql.live import ChangeSource, Hub
@@ -30,6 +31,7 @@ from gql.schema import Context, Cursors, Services, build_schema
 from gql.store import (
     DynamoDB,
     Embedded,
+    HistoryTable,
     ReadingStore,
     StreamReader,
     make_client,
@@ -56,21 +58,35 @@ def sample_readings() -> str:
 class Backend:
     store: ReadingStore
     embedded: Embedded | None = None
+    # What keeps the derived history in this process: always on the embedded backend, with
+    # `gql serve --derive` on the others.
+    deriving: InProcess | Background | None = None
 
     @classmethod
-    def from_settings(cls, settings: Settings, hub: Hub) -> Backend:
+    def from_settings(cls, settings: Settings, hub: Hub, *, derive: bool = False) -> Backend:
         """The store, and the hub fed: from the table's stream, or (embedded) by the store."""
         if settings.backend == "embedded":
             # The store publishes its own writes from its threads: publish is thread-safe.
             embedded = start_embedded(settings, on_change=hub.publish)
+            readings = DynamoDB(embedded.client, settings.table, lock=embedded.lock)
+            inprocess = InProcess(readings, readings.sibling(settings.history_name))
+            embedded.deriving = inprocess
+            inprocess.start()
             store = embedded.store(settings.table, read_budget=settings.read_budget)
             store.batch_put(parse_readings(sample_readings(), source="sample data"))
-            return cls(store, embedded)
+            return cls(store, embedded, inprocess)
         client = make_client(settings)
         hub.attach(stream_source(settings, client))
-        return cls(ReadingStore(client, settings.table, read_budget=settings.read_budget))
+        store = ReadingStore(client, settings.table, read_budget=settings.read_budget)
+        background = None
+        if derive:
+            background = Background(consumer_for(settings, client, reporter="serve"))
+            background.start()
+        return cls(store, deriving=background)
 
     def close(self) -> None:
+        if self.deriving is not None:
+            self.deriving.stop()
         if self.embedded is not None:
             self.embedded.close()
 
@@ -146,6 +162,7 @@ def create_app(
     clock: Callable[[], float] = time.time,
     hub: Hub | None = None,
     tracing: Tracing | None = None,
+    derive: bool = False,
 ) -> Starlette:
     """The app; without a store, one is built from the settings when the app starts.
 
@@ -153,6 +170,8 @@ def create_app(
     changes; without one, the backend built from the settings feeds a new one (a store passed
     in feeds none: pass a hub fed by it, see gql/store/embedded.py). It is `app.state.hub`.
     `tracing` makes the spans (by default, as the OTEL_* environment says: gql/observe/tracing.py).
+    `derive` runs the consumer in this process (`gql serve --derive`; the embedded backend
+    always derives).
     """
     settings = settings or Settings.from_env()
     hub = hub or hub_for(settings)
@@ -176,6 +195,7 @@ def create_app(
         hub=hub,
         history_read_budget=settings.history_read_budget,
         series_max_buckets=settings.series_max_buckets,
+        history_stale_seconds=settings.history_stale_seconds,
         metrics=metrics,
     )
 
@@ -183,10 +203,13 @@ def create_app(
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         backend = None
         if services.store is None:
-            backend = Backend.from_settings(settings, hub)
+            backend = Backend.from_settings(settings, hub, derive=derive)
             services.store = backend.store
         # An injected store is observed too: its calls are this app's calls.
         services.store.db.observer = observer
+        services.history = HistoryTable(services.store.db.sibling(settings.history_name))
+        if backend is not None and isinstance(backend.deriving, InProcess):
+            services.history.settle = backend.deriving.settle
         try:
             yield
         finally:
