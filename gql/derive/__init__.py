@@ -34,11 +34,11 @@ gql/store/derivation.py):
 3. Coarser periods are recomputed from their children (hour from its 5-minute rollups, day from
    hours, month from days, year from months), and the registry entry from the years and
    "none". A device whose count falls to 0 leaves the registry.
-4. Everything a device's recomputation changed is written in TransactWriteItems, each item on
-   condition that its version is the one read before the source was read. A concurrent
+4. Everything a device's recomputation changed is written (finest periods first), each item on
+   condition that its version is the one read before its sources were read. A concurrent
    recomputation (another consumer, a Lambda retry, a rebuild) that wrote first makes that
-   fail, and the device is recomputed again, so the last write always rests on the latest
-   read of its sources.
+   fail, and the device is recomputed again; so the last write of every item rests on the
+   latest read of its sources, and every writer of a child recomputes its parent after.
 5. The sink, when there is one, gets the batch's changes (those that changed a reading, in
    DynamoDB's order for each reading, with their sequence numbers): the seam for the Redis
    relay (issue 17). Only then is the batch checkpointed, so a crash replays to the sink too.

@@ -2,9 +2,10 @@
 
 Where the derived history is kept (a consumer or a rebuild has reported in the history table),
 stats and series without filter or datacount are assembled from rollups (gql/store/assembly.py),
-and those with one read the window's readings through the time index. Where it is not (a table
-no consumer ever derived), they walk the device's readings, as in round 2. Plain values in and
-out: the output types (gql/schema/types.py, values.py) are built from them.
+and those with a filter read the window's readings through the time index. With a datacount
+range, and where no history is kept (a table no consumer ever derived), they walk the device's
+readings in that range, as in round 2. Plain values in and out: the output types
+(gql/schema/types.py, values.py) are built from them.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from gql.errors import InputError, StoreError
 from gql.history import Bucket, bucket_count, instant_seconds
 from gql.schema import inputs
 from gql.schema.context import Context
-from gql.store import Assembly, Cut, History, HistoryTable, Series, Stats
+from gql.store import INDEX_MISSING, Assembly, Cut, History, HistoryTable, Series, Stats
 
 T = TypeVar("T")
 
@@ -54,7 +55,7 @@ async def _through_index(read: Callable[[bool], Awaitable[T]], indexed: bool) ->
     try:
         return await read(True)
     except StoreError as exc:
-        if exc.reason != "ValidationException":  # DynamoDB's answer for a missing index
+        if exc.reason != INDEX_MISSING:
             raise
     return await read(False)
 
@@ -76,7 +77,7 @@ async def device_stats(
         try:
             return await context.run(assembly.stats, device, window, deadline=_deadline(context))
         except StoreError as exc:
-            if exc.reason != "ValidationException":
+            if exc.reason != INDEX_MISSING:
                 raise
 
     async def read(indexed: bool) -> Stats:
@@ -90,7 +91,8 @@ async def device_stats(
             indexed=indexed,
         )
 
-    return await _through_index(read, history is not None and window is not None)
+    # A datacount range narrows the device's own key: read there, the window checked here.
+    return await _through_index(read, history is not None and window is not None and span is None)
 
 
 async def device_series(
@@ -140,15 +142,22 @@ async def device_series(
             indexed=indexed,
         )
 
-    series = await _through_index(read, history is not None)
+    series = await _through_index(read, history is not None and span is None)
+    # From rollups, fewer or longer buckets aligned on UTC periods read less; raw readings
+    # (a filter, datacount, or no derived history) are read less in a narrower range.
+    narrow = (
+        "use fewer buckets, or ones on whole UTC periods (5 minutes, hours, days)"
+        if history is not None and span is None and condition is None
+        else "narrow it with datacount"
+    )
     if series.cut is Cut.BUDGET:
         raise InputError(
             f"recordedAt: the series would read more than {services.history_read_budget} "
-            "readings, the history read budget; narrow it with datacount"
+            f"readings and rollups, the history read budget; {narrow}"
         )
     if series.cut is Cut.TIME:
         raise InputError(
             "recordedAt: the series could not be read within the request's time budget of "
-            f"{services.request_timeout:g} s; narrow it with datacount"
+            f"{services.request_timeout:g} s; {narrow}"
         )
     return list(series.buckets)

@@ -12,7 +12,7 @@ from gql.store.assembly import Assembly
 from gql.store.batch import MAX_READINGS, AtomicBatch, Outcome
 from gql.store.budget import Budget, within
 from gql.store.bulk import BulkWriter
-from gql.store.client import CallRecord, DynamoDB, Observer, make_client
+from gql.store.client import INDEX_MISSING, CallRecord, DynamoDB, Observer, make_client
 from gql.store.codec import to_number
 from gql.store.derivation import Deriver, DeviceWork
 from gql.store.feed import Round, StreamFeed
@@ -42,6 +42,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "BATCH_GET_SIZE",
+    "INDEX_MISSING",
     "MAX_READINGS",
     "STREAM_VIEW",
     "Assembly",

@@ -32,7 +32,6 @@ from gql.history import (
     combine,
     cover,
     floor,
-    following,
     recorded_seconds,
     rollup_of,
 )
@@ -47,6 +46,7 @@ from gql.store.windows import index_params
 
 # Buckets shorter than the finest period are read raw: the window through the index at once.
 RAW_BELOW_SECONDS = 300
+MAX_RUNS = 16  # Queries per level of rollups, and of raw readings, in one assembly
 
 
 class _Spent(Exception):
@@ -181,16 +181,20 @@ class Assembly:
         for period in periods:
             by_level.setdefault(period.level, set()).add(period.start)
         for level, starts in by_level.items():
-            for run_start, run_end in runs(level, starts, gap=3):
+            for run_start, run_end in _few_runs(level, starts):
                 pages = self.history.rollups(
                     device_id, level, run_start, run_end, limit=reads.next_limit
                 )
                 for page in pages:
                     reads.items += len(page)
                     parts.rollups.update(page)
-        for five in sorted({floor(FINEST, a) for a, _ in spans}):
-            window = TimeWindow(Decimal(five), Decimal(following(FINEST, five)))
-            parts.readings[five] = self._index(device_id, window, reads)
+        # The 5-minute periods cut by a span are read raw, a run of them per Query.
+        for run_start, run_end in _few_runs(FINEST, {floor(FINEST, a) for a, _ in spans}):
+            window = TimeWindow(Decimal(run_start), Decimal(run_end))
+            for reading in self._index(device_id, window, reads):
+                seconds = recorded_seconds(reading.info.info_timestamp)
+                assert seconds is not None
+                parts.readings.setdefault(floor(FINEST, seconds), []).append(reading)
 
     def _index(self, device_id: str, window: TimeWindow, reads: _Reads) -> list[Reading]:
         ex = Expressions()
@@ -223,6 +227,18 @@ class Assembly:
         except _Spent as spent:
             return Series([], spent.cut)
         return Series(buckets.result(), None)
+
+
+def _few_runs(level: Level, starts: set[int]) -> list[tuple[int, int]]:
+    """Runs of periods, at most MAX_RUNS: when many periods lie apart (say, the edges of
+    hundreds of buckets), reading the periods between them too is cheaper than a request
+    each (items cost a little; requests cost the time of a round trip)."""
+    gap = 3
+    found = runs(level, starts, gap)
+    while len(found) > MAX_RUNS:
+        gap *= 2
+        found = runs(level, starts, gap)
+    return found
 
 
 def _clamp(

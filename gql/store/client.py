@@ -53,6 +53,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("gql.store")
 
 UNAVAILABLE = {"InternalServerError", "ServiceUnavailable", "InternalFailure"}
+INDEX_MISSING = "IndexUnavailable"
 # The operations that accept ReturnConsumedCapacity: every one of them asks, so that what is
 # recorded is the capacity DynamoDB bills, not an estimate.
 _REPORTS_CAPACITY = {
@@ -271,6 +272,12 @@ class DynamoDB:
             return TableNotFoundError(f"table {self.table!r} does not exist")
         if code == "ValidationException" and "size" in message and "exceed" in message:
             return ItemTooLargeError("the reading is larger than DynamoDB's 400 KB item limit")
+        if code == "ValidationException" and (
+            "specified index" in message or "backfilling" in message
+        ):
+            # A Query of the time index on a table that has none, or is still building it:
+            # readers go without it (gql/store/windows.py).
+            return StoreError(f"the index of {self.table!r} cannot be read", reason=INDEX_MISSING)
         return StoreError(
             f"the database refused {operation} ({code or 'unknown error'})", reason=code
         )

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from gql.errors import BackendUnavailableError, ThrottledError
+from gql.errors import BackendUnavailableError, StoreError, ThrottledError
 from gql.history import (
     LEVELS,
     Level,
@@ -35,7 +35,7 @@ from gql.history import (
     rollup_of,
 )
 from gql.models import Reading, ReadingKey
-from gql.store.client import DynamoDB
+from gql.store.client import INDEX_MISSING, DynamoDB
 from gql.store.codec import from_item, key_to_item
 from gql.store.historycodec import (
     NONE,
@@ -189,7 +189,16 @@ class Deriver:
             },
         }
         while True:
-            response = self.readings.call("query", **params)
+            try:
+                response = self.readings.call("query", **params)
+            except StoreError as exc:
+                if exc.reason != INDEX_MISSING:
+                    raise
+                raise StoreError(
+                    f"table {self.readings.table!r} has no time index, or DynamoDB is still "
+                    "building it: add it with `gql table index on`",
+                    reason=exc.reason,
+                ) from exc
             yield from response.get("Items", [])
             start_key = response.get("LastEvaluatedKey")
             if start_key is None:

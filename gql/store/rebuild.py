@@ -116,7 +116,7 @@ class Rebuild:
         census = Census()
         for page in item_pages(self.readings, device_id=device_id, consistent=True):
             fixes = [f for item in page if (f := fix_for(key_from_item(item), item)) is not None]
-            changed = fix_index(self.readings, fixes) if fixes else set()
+            changed = fix_index(self.readings, fixes, self.executor) if fixes else set()
             census.fixed += len(fixes) - len(changed)
             census.fixed += self._refix(changed)
             for item in page:
@@ -132,7 +132,7 @@ class Rebuild:
                 break
             items = [self._item(k) for k in keys]
             fixes = [f for item in items if item and (f := fix_for(key_from_item(item), item))]
-            keys = fix_index(self.readings, fixes) if fixes else set()
+            keys = fix_index(self.readings, fixes, self.executor) if fixes else set()
             fixed += len(fixes) - len(keys)
         return fixed
 

@@ -1,17 +1,19 @@
 """Reads and conditional writes of the history table's rollups (gql/store/historycodec.py).
 
 Reads are strongly consistent: a recomputation must see every rollup written before it read
-their versions. Writes go in TransactWriteItems, each item on condition that its version is
-still the one read: a recomputation that lost that race reads again and recomputes.
+their versions. Every write is conditional on the item's version still being the one read: a
+recomputation that lost that race reads again and recomputes.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
-from gql.errors import StoreError, ThrottledError, TransactionCanceledError
+from gql.errors import ConditionFailedError, ThrottledError
 from gql.history import Level, Period, Rollup, following
 from gql.store.client import DynamoDB
 from gql.store.historycodec import (
@@ -23,9 +25,20 @@ from gql.store.historycodec import (
     version_of,
 )
 
-TRANSACTION_ITEMS = 100  # DynamoDB's limit of actions per transaction
-# A conflict is another writer that got there first: the caller recomputes and tries again.
-CONFLICTS = {"ConditionalCheckFailed", "TransactionConflict"}
+PARALLEL_FROM = 8  # items of one level written at once from this many
+_POOL: ThreadPoolExecutor | None = None
+_POOL_LOCK = threading.Lock()
+
+
+def _writers() -> ThreadPoolExecutor:
+    # One pool for the process: its threads only wait on DynamoDB.
+    global _POOL
+    with _POOL_LOCK:
+        if _POOL is None:
+            _POOL = ThreadPoolExecutor(8, thread_name_prefix="history-write")
+        return _POOL
+
+
 _NOMINAL = {
     Level.FIVE_MINUTES: 300,
     Level.HOUR: 3600,
@@ -53,6 +66,7 @@ class Write:
 class RollupTable:
     def __init__(self, db: DynamoDB) -> None:
         self.db = db
+        self._pool = _writers()
 
     def children_of(
         self, device_id: str, level: Level, starts: Iterable[int], gap: int
@@ -110,35 +124,53 @@ class RollupTable:
         return found
 
     def write(self, writes: list[Write]) -> None:
-        """Apply the writes, TRANSACTION_ITEMS at a time, in order; ConflictError on a race."""
-        for start in range(0, len(writes), TRANSACTION_ITEMS):
-            actions = [self._action(w) for w in writes[start : start + TRANSACTION_ITEMS]]
-            try:
-                self.db.call("transact_write_items", TransactItems=actions)
-            except TransactionCanceledError as exc:
-                codes = {code for code in exc.reasons if code not in ("None", "")}
-                if codes <= CONFLICTS:
-                    raise ConflictError from exc
-                raise StoreError(
-                    f"the history write was cancelled ({', '.join(sorted(codes))})"
-                ) from exc
+        """Apply the writes, level by level from the finest (each level's items at once when
+        there are many); ConflictError when an item was not at the version read. Items written
+        before a conflict are right as of what was read: the recomputation that follows finds
+        them unchanged."""
+        levels: dict[str, list[Write]] = {}
+        for write in writes:
+            levels.setdefault(write.key["sk"]["S"].partition("#")[0], []).append(write)
+        for group in levels.values():
+            if len(group) < PARALLEL_FROM:
+                for write in group:
+                    self._write(write)
+                continue
+            outcomes = [self._pool.submit(self._write, w) for w in group]
+            errors = [e for f in outcomes if (e := f.exception()) is not None]
+            if errors:
+                raise errors[0]
 
-    def _action(self, write: Write) -> dict[str, Any]:
+    def _write(self, write: Write) -> None:
+        # One conditional request per item: TransactWriteItems would cost twice the capacity
+        # on DynamoDB, and in-process moto copies every table for each transaction.
         condition: dict[str, Any] = {"ExpressionAttributeNames": {"#v": "v"}}
         if write.version == 0:
             condition["ConditionExpression"] = "attribute_not_exists(#v)"
         else:
             condition["ConditionExpression"] = "#v = :v"
             condition["ExpressionAttributeValues"] = {":v": {"N": str(write.version)}}
+        try:
+            if not write.rollup.count:
+                self.db.call("delete_item", TableName=self.db.table, Key=write.key, **condition)
+                return
+            item = {
+                **write.key,
+                **rollup_attributes(write.rollup),
+                **(write.extra or {}),
+                "v": {"N": str(write.version + 1)},
+            }
+            self.db.call("put_item", TableName=self.db.table, Item=item, **condition)
+        except ConditionFailedError as exc:
+            if exc.retried and self._written(write):
+                return  # our own first attempt was applied, and its answer lost
+            raise ConflictError from exc
+
+    def _written(self, write: Write) -> bool:
+        found = self.get([write.key])
         if not write.rollup.count:
-            return {"Delete": {"TableName": self.db.table, "Key": write.key, **condition}}
-        item = {
-            **write.key,
-            **rollup_attributes(write.rollup),
-            **(write.extra or {}),
-            "v": {"N": str(write.version + 1)},
-        }
-        return {"Put": {"TableName": self.db.table, "Item": item, **condition}}
+            return not found
+        return bool(found) and version_of(found[0]) == write.version + 1
 
 
 def runs(level: Level, starts: Iterable[int], gap: int) -> list[tuple[int, int]]:

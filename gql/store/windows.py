@@ -19,7 +19,7 @@ from typing import Any
 from gql.errors import StoreError
 from gql.history import MAX_TIME, MIN_TIME, TimeWindow
 from gql.models import Condition, DatacountRange, Order, Page, Reading, ReadingKey
-from gql.store.client import DynamoDB
+from gql.store.client import INDEX_MISSING, DynamoDB
 from gql.store.codec import from_item
 from gql.store.expressions import Expressions, condition_expression
 from gql.store.timeindex import ATTRIBUTE, INDEX
@@ -54,18 +54,11 @@ def index_params(
     key = f"{ex.name('device_id')} = {ex.value(device_id)}"
     key += f" AND {ex.name(ATTRIBUTE)} BETWEEN {ex.value(low)} AND {ex.value(high)}"
     filters = []
-    datacount = ex.name("datacount")
     if span is not None:
-        if span.op == "between":
-            assert isinstance(span.value, tuple)
-            first, last = span.value
-            filters.append(f"{datacount} BETWEEN {ex.value(first)} AND {ex.value(last)}")
-        else:
-            assert isinstance(span.value, int)
-            filters.append(f"{datacount} {_OPERATORS[span.op]} {ex.value(span.value)}")
+        filters.append(_datacount_filter(span, ex))
     if after is not None:
         beyond = ">" if order is Order.ASC else "<"
-        filters.append(f"{datacount} {beyond} {ex.value(after.datacount)}")
+        filters.append(f"{ex.name('datacount')} {beyond} {ex.value(after.datacount)}")
     if filter is not None:
         filters.append(condition_expression(filter, ex))
     params: dict[str, Any] = {
@@ -76,6 +69,18 @@ def index_params(
     if filters:
         params["FilterExpression"] = " AND ".join(f"({f})" for f in filters)
     return params
+
+
+def _datacount_filter(span: DatacountRange, ex: Expressions) -> str:
+    # datacount is the table's sort key but not the index's: in a Query of the index it can
+    # only be a filter.
+    datacount = ex.name("datacount")
+    if span.op == "between":
+        assert isinstance(span.value, tuple)
+        first, last = span.value
+        return f"{datacount} BETWEEN {ex.value(first)} AND {ex.value(last)}"
+    assert isinstance(span.value, int)
+    return f"{datacount} {_OPERATORS[span.op]} {ex.value(span.value)}"
 
 
 def window_page(
@@ -103,7 +108,7 @@ def window_page(
         try:
             response = db.call("query", **params)
         except StoreError as exc:
-            if exc.reason == "ValidationException":  # no such index, or one being built
+            if exc.reason == INDEX_MISSING:
                 raise IndexUnavailableError(
                     "the time index cannot be read", reason=exc.reason
                 ) from exc
