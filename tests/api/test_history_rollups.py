@@ -86,8 +86,8 @@ def expected_series(device: str, start: float, end: float, seconds: int) -> list
 def random_window(rng: random.Random) -> tuple[float, float]:
     if rng.random() < 0.5:  # on whole UTC periods
         unit = rng.choice([300, 3600, DAY])
-        start = T0 - T0 % unit + unit * rng.randrange(-50, 60)
-        return start, start + unit * rng.randrange(1, 40)
+        aligned = T0 - T0 % unit + unit * rng.randrange(-50, 60)
+        return aligned, aligned + unit * rng.randrange(1, 40)
     start = T0 + rng.randrange(-45 * DAY, 95 * DAY) + rng.randrange(1000) / 1000
     return start, start + rng.choice([1, 299, 301, 3600, DAY, 7 * DAY, 60 * DAY]) + rng.random()
 
