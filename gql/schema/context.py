@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from strawberry.dataloader import DataLoader
 
 from gql.cursor import decode_cursor, encode_cursor
-from gql.errors import BackendUnavailableError, ThrottledError
+from gql.errors import BackendUnavailableError, TableNotFoundError, ThrottledError
 from gql.models import Reading, ReadingKey
 from gql.schema.batching import Batch, BatchTimeoutError, Coalescer
 from gql.store import BATCH_GET_SIZE, Budget, Entry, within
@@ -170,7 +170,13 @@ class Context:
         history = self.services.history
         if history is None:
             return [None] * len(device_ids)
-        found = await self.run(history.entries, device_ids)
+        try:
+            found = await self.run(history.entries, device_ids)
+        except TableNotFoundError as exc:
+            raise BackendUnavailableError(
+                f"the device registry (table {history.db.table}) does not exist: create it "
+                "with `gql table create`"
+            ) from exc
         return [found.get(d) for d in device_ids]
 
     async def _load_latest(self, device_ids: list[str]) -> list[Reading | None]:

@@ -10,14 +10,13 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal
 
 from gql.cursor import scope_of
 from gql.errors import BackendUnavailableError, TableNotFoundError
-from gql.history import instant_of
 from gql.models import ReadingKey
 from gql.schema import inputs
 from gql.schema.context import Context
+from gql.schema.values import moment
 from gql.store import Entry, HistoryTable, Status
 
 DEVICES_SCOPE = scope_of("devices", [])
@@ -88,4 +87,4 @@ def summarize(statuses: list[Status], now: float, stale_seconds: float) -> Repor
         return Report(None, backlog, consuming)
     best = max(known, key=lambda s: (s.up_to or 0.0, s.reported_at))
     assert best.up_to is not None
-    return Report(instant_of(Decimal(repr(best.up_to))), best.backlog, consuming)
+    return Report(moment(best.up_to), best.backlog, consuming)

@@ -14,11 +14,17 @@ from strawberry import relay
 
 from gql import models
 from gql.errors import InputError
-from gql.history import instant_of
 from gql.schema import history, pages, registry
 from gql.schema.context import Context, Cursors
 from gql.schema.inputs import DatacountCondition, ReadingCondition, TimeRange
-from gql.schema.values import TEMPERATURES, FieldStats, ReadingInfo, SeriesBucket, SortOrder
+from gql.schema.values import (
+    TEMPERATURES,
+    FieldStats,
+    ReadingInfo,
+    SeriesBucket,
+    SortOrder,
+    moment,
+)
 from gql.store import Entry, Stats
 
 
@@ -100,7 +106,7 @@ class Device:
     async def first_recorded_at(self, info: strawberry.Info[Context]) -> datetime | None:
         entry = await self._entry(info)
         earliest = entry.total.earliest if entry is not None else None
-        return instant_of(earliest) if earliest is not None else None
+        return moment(earliest) if earliest is not None else None
 
     @strawberry.field(
         description="Highest info.infoTimestamp among its readings; null when it has none that "
@@ -109,7 +115,7 @@ class Device:
     async def last_recorded_at(self, info: strawberry.Info[Context]) -> datetime | None:
         entry = await self._entry(info)
         latest = entry.total.latest if entry is not None else None
-        return instant_of(latest) if latest is not None else None
+        return moment(latest) if latest is not None else None
 
     @strawberry.field(description="This device's readings in datacount order.")
     async def readings(

@@ -27,6 +27,11 @@ def _float(value: Decimal | None) -> float | None:
     return None if value is None else float(value)
 
 
+def moment(seconds: Decimal | float) -> datetime:
+    """Epoch seconds as a DateTime, rounded to the microsecond as Reading.info.recordedAt is."""
+    return datetime.fromtimestamp(float(seconds), tz=UTC)
+
+
 @strawberry.type(description="The `info` map of a reading.")
 class ReadingInfo:
     info_timestamp: str = strawberry.field(description='As stored, e.g. "1612519200".')
@@ -39,8 +44,7 @@ class ReadingInfo:
     @strawberry.field(description="infoTimestamp (epoch seconds) as an instant; null if not one.")
     def recorded_at(self) -> datetime | None:
         try:
-            seconds = Decimal(self.info_timestamp.strip())
-            return datetime.fromtimestamp(float(seconds), tz=UTC)
+            return moment(Decimal(self.info_timestamp.strip()))
         except (ArithmeticError, ValueError, OverflowError, OSError):
             return None
 
