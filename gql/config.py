@@ -57,7 +57,7 @@ class Settings:
     # may stay silent before history.consuming turns false, and devices derived at once.
     history_table: str | None = None
     history_stale_seconds: float = 60.0
-    derive_threads: int = 4
+    derive_threads: int = 8
 
     @property
     def streams_endpoint_url(self) -> str | None:
@@ -156,7 +156,7 @@ class Settings:
             series_max_buckets=read.integer("GQL_SERIES_MAX_BUCKETS", 1000, low=1),
             history_table=read.text("GQL_HISTORY_TABLE"),
             history_stale_seconds=read.seconds("GQL_HISTORY_STALE_SECONDS", 60.0),
-            derive_threads=read.integer("GQL_DERIVE_THREADS", 4, low=1),
+            derive_threads=read.integer("GQL_DERIVE_THREADS", 8, low=1),
             **_auth_settings(read),
             persisted_queries_cache_size=read.integer(
                 "GQL_PERSISTED_QUERIES_CACHE_SIZE", 1000, low=1

@@ -230,15 +230,7 @@ class Assembly:
 
 
 def _few_runs(level: Level, starts: set[int]) -> list[tuple[int, int]]:
-    """Runs of periods, at most MAX_RUNS: when many periods lie apart (say, the edges of
-    hundreds of buckets), reading the periods between them too is cheaper than a request
-    each (items cost a little; requests cost the time of a round trip)."""
-    gap = 3
-    found = runs(level, starts, gap)
-    while len(found) > MAX_RUNS:
-        gap *= 2
-        found = runs(level, starts, gap)
-    return found
+    return runs(level, starts, 3, most=MAX_RUNS)
 
 
 def _clamp(

@@ -40,11 +40,10 @@ from gql.store.codec import from_item, key_to_item
 from gql.store.historycodec import (
     NONE,
     Item,
-    registry_key,
     rollup_from_item,
-    rollup_key,
     rollup_sort_key,
 )
+from gql.store.rollupcache import REGISTRY, StoredRollups
 from gql.store.rolluptable import (
     ConflictError,
     RollupTable,
@@ -87,6 +86,7 @@ class Deriver:
     ) -> None:
         self.readings = readings
         self.rollups = RollupTable(history)
+        self.stored = StoredRollups(self.rollups)
         self._sleep = sleep
         self._clock = clock
         self.conflicts = 0  # recomputations redone because another writer got there first
@@ -94,38 +94,25 @@ class Deriver:
     def recompute(self, work: DeviceWork) -> int:
         """Recompute and write; returns how many items were written."""
         for attempt in range(MAX_ATTEMPTS):
-            stored = self._stored(work)
+            stored = self.stored.read(work.device_id, work.fives)
             fresh = self._fresh(work)
             writes = plan_writes(work, stored, fresh)
             try:
                 self.rollups.write(writes)
             except ConflictError:
+                self.stored.forget(work.device_id)
                 self.conflicts += 1
                 log.debug("device %s: rollups changed meanwhile; recomputing", work.device_id)
                 self._sleep(min(0.02 * 2**attempt, 1.0) * (0.5 + random.random()))
                 continue
+            except BaseException:
+                self.stored.forget(work.device_id)  # some writes may have been made
+                raise
+            self.stored.written(work.device_id, writes)
             return len(writes)
         raise ThrottledError(
             f"device {work.device_id!r}: its rollups kept changing while they were recomputed"
         )
-
-    # -- what is stored ----------------------------------------------------------------------
-
-    def _stored(self, work: DeviceWork) -> dict[str, Item]:
-        """The stored rollups the recomputation reads or replaces, and the registry entry."""
-        device = work.device_id
-        found: dict[str, Item] = {}
-        starts = set(work.fives)
-        for level in LEVELS[1:]:
-            parents = {floor(level, s) for s in starts}
-            for item in self.rollups.children_of(device, level, parents, gap=2):
-                found[item["sk"]["S"]] = item
-            starts = parents
-        for item in self.rollups.all_of_level(device, Level.YEAR):
-            found[item["sk"]["S"]] = item
-        for item in self.rollups.get([rollup_key(device, None), registry_key(device)]):
-            found[NONE if item["sk"]["S"] == NONE else REGISTRY] = item
-        return found
 
     # -- what the index holds ----------------------------------------------------------------
 
@@ -158,7 +145,7 @@ class Deriver:
     def _index(self, work: DeviceWork) -> dict[Period | None, list[Reading]]:
         """The readings of the touched periods, as the index holds them, by their timestamp."""
         groups: dict[Period | None, list[Reading]] = {Period(FIVE, s): [] for s in work.fives}
-        for start, end in runs(FIVE, work.fives, gap=6):
+        for start, end in runs(FIVE, work.fives, gap=6, most=8):
             # Inclusive of `end`: the readings are placed by their exact timestamp anyway.
             for item in self.index_items(work.device_id, Decimal(start), Decimal(end)):
                 reading = from_item(item)
@@ -223,9 +210,6 @@ class Deriver:
                     found[reading.key] = reading
                 request = response.get("UnprocessedKeys") or {}
         return found
-
-
-REGISTRY = "registry"
 
 
 def _comparable(reading: Reading | None) -> Reading | None:

@@ -28,7 +28,7 @@ from decimal import Decimal
 from gql.history import FINEST, Level, Period, Rollup, floor, following, recorded_seconds, rollup_of
 from gql.models import Reading, ReadingKey
 from gql.store.codec import from_item, key_from_item, key_to_item
-from gql.store.derivation import FIVE, REGISTRY, Deriver, DeviceWork, plan_writes
+from gql.store.derivation import FIVE, Deriver, DeviceWork, plan_writes
 from gql.store.historycodec import (
     NONE,
     Item,
@@ -40,6 +40,7 @@ from gql.store.historycodec import (
 )
 from gql.store.historytable import HistoryTable
 from gql.store.indexfix import fix_index
+from gql.store.rollupcache import REGISTRY
 from gql.store.rolluptable import ConflictError
 from gql.store.timeindex import fix_for
 from gql.store.walk import item_pages

@@ -26,6 +26,7 @@ from gql.store.historycodec import (
 )
 
 PARALLEL_FROM = 8  # items of one level written at once from this many
+MOST_RUNS = 8  # Queries per level when a recomputation reads stored rollups
 _POOL: ThreadPoolExecutor | None = None
 _POOL_LOCK = threading.Lock()
 
@@ -62,6 +63,15 @@ class Write:
     version: int
     extra: Item | None = None  # further attributes (the registry entry's device id)
 
+    def item(self) -> Item:
+        """The item as a Put writes it (an empty rollup is deleted instead)."""
+        return {
+            **self.key,
+            **rollup_attributes(self.rollup),
+            **(self.extra or {}),
+            "v": {"N": str(self.version + 1)},
+        }
+
 
 class RollupTable:
     def __init__(self, db: DynamoDB) -> None:
@@ -75,7 +85,7 @@ class RollupTable:
         start at `starts`, read in runs (runs closer than `gap` periods are read as one)."""
         child = level.child
         assert child is not None
-        for start, end in runs(level, starts, gap):
+        for start, end in runs(level, starts, gap, most=MOST_RUNS):
             low, high = level_bounds(child, start, end)
             yield from self.query(
                 "pk = :d AND sk BETWEEN :a AND :b",
@@ -154,13 +164,7 @@ class RollupTable:
             if not write.rollup.count:
                 self.db.call("delete_item", TableName=self.db.table, Key=write.key, **condition)
                 return
-            item = {
-                **write.key,
-                **rollup_attributes(write.rollup),
-                **(write.extra or {}),
-                "v": {"N": str(write.version + 1)},
-            }
-            self.db.call("put_item", TableName=self.db.table, Item=item, **condition)
+            self.db.call("put_item", TableName=self.db.table, Item=write.item(), **condition)
         except ConditionFailedError as exc:
             if exc.retried and self._written(write):
                 return  # our own first attempt was applied, and its answer lost
@@ -173,17 +177,25 @@ class RollupTable:
         return bool(found) and version_of(found[0]) == write.version + 1
 
 
-def runs(level: Level, starts: Iterable[int], gap: int) -> list[tuple[int, int]]:
-    """Sorted period starts as [start, end) runs, joining runs less than `gap` periods apart."""
-    found: list[tuple[int, int]] = []
-    reach = gap * _NOMINAL[level]
-    for start in sorted(set(starts)):
-        end = following(level, start)
-        if found and start - found[-1][1] < reach:
-            found[-1] = (found[-1][0], end)
-        else:
-            found.append((start, end))
-    return found
+def runs(
+    level: Level, starts: Iterable[int], gap: int, most: int | None = None
+) -> list[tuple[int, int]]:
+    """Sorted period starts as [start, end) runs, joining runs less than `gap` periods apart;
+    with `most`, the gap doubles until there are at most that many runs: reading the periods
+    between far-apart ones too costs a few items, a request each would cost a round trip."""
+    ordered = sorted(set(starts))
+    while True:
+        found: list[tuple[int, int]] = []
+        reach = gap * _NOMINAL[level]
+        for start in ordered:
+            end = following(level, start)
+            if found and start - found[-1][1] < reach:
+                found[-1] = (found[-1][0], end)
+            else:
+                found.append((start, end))
+        if most is None or len(found) <= most:
+            return found
+        gap *= 2
 
 
 def write_for(device_id: str, period: Period | None, rollup: Rollup, stored: Item | None) -> Write:
