@@ -42,7 +42,7 @@ from gql.store.historytable import HistoryTable
 from gql.store.indexfix import fix_index
 from gql.store.rollupcache import REGISTRY
 from gql.store.rolluptable import ConflictError
-from gql.store.timeindex import fix_for
+from gql.store.timeindex import ATTRIBUTE, fix_for
 from gql.store.walk import item_pages
 
 log = logging.getLogger("gql.derive")
@@ -115,7 +115,16 @@ class Rebuild:
 
     def _census(self, device_id: str | None) -> Census:
         census = Census()
-        for page in item_pages(self.readings, device_id=device_id, consistent=True):
+        # What the fix and the count need, not the temperatures: a third of what is parsed.
+        attributes = [["device_id"], ["datacount"], ["info", "info_timestamp"], [ATTRIBUTE]]
+        pages = item_pages(
+            self.readings,
+            device_id=device_id,
+            consistent=True,
+            page_size=None,
+            attributes=attributes,
+        )
+        for page in pages:
             fixes = [f for item in page if (f := fix_for(key_from_item(item), item)) is not None]
             changed = fix_index(self.readings, fixes, self.executor) if fixes else set()
             census.fixed += len(fixes) - len(changed)
