@@ -39,13 +39,13 @@ SETTINGS = {
 }
 
 
-def report(
-    name: str, scenario: Scenario, caught_up: float, checked: object, **more: object
-) -> None:
+def report(name: str, scenario: Scenario, seconds: float, checked: object, **more: object) -> None:
+    """The figures of a run, for the note: `seconds` is how long deriving took after the
+    last write (for the Lambda test, how long the handler took over all the batches)."""
     kinds = ", ".join(f"{k}: {n}" for k, n in sorted(scenario.kinds.items()))
     print(
-        f"\n{name}: {scenario.done} changes ({kinds}); caught up {caught_up:.1f} s after "
-        f"the last write; checked {checked}; {more}"
+        f"\n{name}: {scenario.done} changes ({kinds}); derived in {seconds:.1f} s after the "
+        f"last write; checked {checked}; {more}"
     )
 
 
