@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import re
 import shutil
+import signal
 import subprocess
+import time
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -25,6 +27,7 @@ import httpx
 import pytest
 
 from gql.config import Settings
+from gql.store import HistoryTable
 from gql.store.client import DynamoDB
 from gql.store.tables import Tables
 from tests.conftest import LOCAL_URL, NO_LOCAL
@@ -50,9 +53,14 @@ def services() -> dict[str, dict[str, object]]:
     return found
 
 
-def test_the_services_are_dynamodb_local_a_one_shot_init_and_the_api() -> None:
+def test_the_services_are_dynamodb_local_a_one_shot_init_the_consumer_and_the_api() -> None:
     s = services()
-    assert set(s) == {"dynamodb", "init", "api"}
+    assert set(s) == {"dynamodb", "init", "derive", "api"}
+    # The consumer is the API's image running `gql derive`, on the same table.
+    assert s["derive"]["build"] == "."
+    assert s["derive"]["image"] == s["api"]["image"]
+    assert s["derive"]["command"] == ["gql", "derive"]
+    assert service_env("derive") == service_env("init")
     image = str(s["dynamodb"]["image"])
     name, _, tag = image.partition(":")
     assert name == "amazon/dynamodb-local"
@@ -114,7 +122,7 @@ def test_the_cursor_secret_can_be_set_from_the_shell() -> None:
 
 def test_every_variable_compose_sets_is_documented_in_the_readme() -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    for service in ("api", "init"):
+    for service in ("api", "init", "derive"):
         for name in service_env(service):
             assert name in readme, f"{service}: {name} is not in README.md"
 
@@ -122,10 +130,11 @@ def test_every_variable_compose_sets_is_documented_in_the_readme() -> None:
 def test_start_order_waits_for_a_healthy_database_and_a_finished_init() -> None:
     s = services()
     assert s["init"]["depends_on"] == {"dynamodb": {"condition": "service_healthy"}}
-    assert s["api"]["depends_on"] == {
-        "dynamodb": {"condition": "service_healthy"},
-        "init": {"condition": "service_completed_successfully"},
-    }
+    for name in ("api", "derive"):
+        assert s[name]["depends_on"] == {
+            "dynamodb": {"condition": "service_healthy"},
+            "init": {"condition": "service_completed_successfully"},
+        }, name
     for name in ("dynamodb", "api"):
         check = s[name]["healthcheck"]
         assert isinstance(check, dict)
@@ -142,6 +151,7 @@ def test_the_api_healthcheck_is_the_dockerfiles() -> None:
 def test_the_init_script_loads_the_sample_data_shipped_in_the_image() -> None:
     script = init_script()
     assert "gql table create --wait" in script
+    assert "gql table index on" in script  # a table made before the time index gets it
     assert "gql load /app/gql/data/sample.json" in script
     # The Dockerfile puts the package's sources, sample data included, in /app.
     assert instruction("WORKDIR").args == "/app"
@@ -178,7 +188,7 @@ def table(local: str) -> Iterator[str]:
         aws_access_key_id="local",
         aws_secret_access_key="local",
     )
-    Tables(DynamoDB(client, name)).delete(wait=True)
+    Tables(DynamoDB(client, name), history=f"{name}History").delete(wait=True)
 
 
 def container_env(service: str, local: str, table: str) -> dict[str, str]:
@@ -254,3 +264,39 @@ def post(url: str, document: str) -> dict[str, Any]:
     assert "errors" not in body, body
     data: dict[str, Any] = body["data"]
     return data
+
+
+def test_the_consumer_derives_the_sample_data_init_loaded(local: str, table: str) -> None:
+    run_init(local, table)
+    derive_command = services()["derive"]["command"]
+    assert isinstance(derive_command, list)
+    command = [str(arg) for arg in derive_command]
+    env = with_venv_path(container_env("derive", local, table))
+    consumer = subprocess.Popen(
+        command,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        cwd=ROOT,
+    )
+    client = boto3.client(
+        "dynamodb",
+        endpoint_url=local,
+        region_name="us-east-1",
+        aws_access_key_id="local",
+        aws_secret_access_key="local",
+    )
+    history = HistoryTable(DynamoDB(client, f"{table}History"))
+    try:
+        deadline = time.monotonic() + 60
+        while len(history.entries(["10001", "10002", "10003"])) < 3:
+            assert consumer.poll() is None, consumer.communicate()[0]
+            assert time.monotonic() < deadline, "the consumer derived nothing within 60 s"
+            time.sleep(0.2)
+    finally:
+        consumer.send_signal(signal.SIGTERM)
+        output = consumer.communicate(timeout=30)[0]
+    assert consumer.returncode == 0, output
+    assert history.entries(["10001"])["10001"].total.count == 2
