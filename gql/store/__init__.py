@@ -2,8 +2,14 @@
 
 client.py (one door for every table request, errors translated once), streamclient.py (the same
 for DynamoDB Streams), readings.py (reads and writes), codec.py and expressions.py (pure),
-tables.py, batch.py, bulk.py, history.py (stats and series reads), stream.py (the change reader),
-embedded.py (the zero-setup backend), migrate.py and walk.py (maintenance).
+tables.py, batch.py, bulk.py, history.py (stats and series by walking readings), stream.py (the
+live change reader), embedded.py (the zero-setup backend), migrate.py and walk.py (maintenance).
+
+The derived history (gql/derive has the design): timeindex.py (the GSI and recorded_at),
+windows.py (pages of a window through it), historycodec.py and historytable.py (the history
+table's items and the API's reads of it), assembly.py (stats and series from rollups),
+derivation.py, rolluptable.py, rollupcache.py and indexfix.py (the consumer's recomputation),
+records.py and feed.py with positions.py (the stream as the consumer reads it), rebuild.py.
 """
 
 from typing import TYPE_CHECKING
