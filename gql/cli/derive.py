@@ -10,11 +10,15 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from types import FrameType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gql.cli.common import Commands, client, require_database, where
 from gql.config import Settings
 from gql.errors import GqlError
+from gql.store import DynamoDB, Tables
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
 
 
 def register(commands: Commands) -> None:
@@ -46,7 +50,9 @@ def _consume(args: argparse.Namespace, settings: Settings) -> int:
     from gql.derive import consumer_for
 
     require_database(settings)
-    consumer = consumer_for(settings, client(settings))
+    dynamodb = client(settings)
+    _check_tables(settings, dynamodb)
+    consumer = consumer_for(settings, dynamodb)
     print(
         f"gql: deriving the history of table {settings.table} into {settings.history_name} at "
         f"{where(settings)}; stop with Ctrl-C or SIGTERM",
@@ -67,12 +73,27 @@ def _consume(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _check_tables(settings: Settings, dynamodb: DynamoDBClient) -> None:
+    """Say at once what is missing, rather than retrying for ever."""
+    tables = Tables(DynamoDB(dynamodb, settings.table), history=settings.history_name)
+    if tables.describe().index is None:
+        raise GqlError(
+            f"table {settings.table} has no time index: add it with `gql table index on`"
+        )
+    if tables.describe_history().status == "missing":
+        raise GqlError(
+            f"the history table {settings.history_name} does not exist: make it with "
+            "`gql table create`"
+        )
+
+
 def _rebuild(args: argparse.Namespace, settings: Settings) -> int:
     from gql.derive import rebuild
 
     require_database(settings)
     if args.device == "":
         raise GqlError("--device: must not be empty")
+    _check_tables(settings, client(settings))
     started = time.perf_counter()
     with _progress() as advance:
         summary = rebuild(settings, client(settings), device_id=args.device, progress=advance)

@@ -164,7 +164,7 @@ def serve(
         # GQL_SHUTDOWN_SECONDS with uvicorn's own graceful shutdown.
         uvicorn.run("gql.web.server:app_from_env", factory=True, workers=workers, **options)
         return 0
-    app = create_app(settings, derive=derive)
+    app = create_app(settings, derive=True) if derive else create_app(settings)
     server = GracefulServer(uvicorn.Config(app, **options), settings)
     server.run()
     if not server.started:

@@ -90,16 +90,22 @@ def test_the_tutorials_table_gets_an_index_and_a_rebuilt_history(
     assert history[("#", "r#10001")].count == 3
 
 
-def test_rebuild_of_a_table_without_history_says_how_to_make_it(
+def test_derive_and_rebuild_say_what_a_table_lacks_and_how_to_add_it(
     dynamodb: DynamoDBClient, table: str, env: dict[str, str]
 ) -> None:
-    create_table(dynamodb, table)
+    create_table(dynamodb, table)  # the tutorial's: no index, no history table
 
-    done = run_gql("derive", "rebuild", env=env)
+    no_index = [run_gql(*command, env=env) for command in (["derive"], ["derive", "rebuild"])]
+    run_ok("table", "index", "on", env=env)
+    no_history = run_gql("derive", "rebuild", env=env)
 
-    assert done.returncode == 1
-    assert f"{table}History" in done.stderr
-    assert "Traceback" not in done.stderr
+    for done in no_index:
+        assert done.returncode == 1
+        assert "has no time index: add it with `gql table index on`" in done.stderr
+        assert "Traceback" not in done.stderr
+    assert no_history.returncode == 1
+    assert f"the history table {table}History does not exist" in no_history.stderr
+    assert "`gql table create`" in no_history.stderr
 
 
 def test_derive_keeps_the_history_until_sigterm_then_exits_0(
