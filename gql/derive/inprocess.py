@@ -119,19 +119,21 @@ class InProcess:
                     self._changed.wait(left)
                 batch, self._queue = self._queue, []
             failed = self._derive(batch)
-            with self._changed:
-                self._queue[:0] = failed  # first, so that each reading's order is kept
-                for _, write in batch:
-                    self._writes.pop(write, None)
-                for _, write in failed:
-                    self._writes[write] = self._writes.get(write, self._clock())
-                self._changed.notify_all()
+            still = {id(write) for _, write in failed}
+            done = [write for _, write in batch if id(write) not in still]
+            # The status first, then the readers waiting in settle(): what they read next
+            # says these writes are reflected.
             if batch or time.monotonic() - reported >= REPORT_SECONDS:
                 try:
-                    self._report(len(failed))
+                    self._report(len(failed), done)
                 except Exception:
                     log.exception("derive: reporting failed")
                 reported = time.monotonic()
+            with self._changed:
+                self._queue[:0] = failed  # first, so that each reading's order is kept
+                for write in done:
+                    self._writes.pop(write, None)
+                self._changed.notify_all()
             if failed:
                 self._stop.wait(REPORT_SECONDS)
 
@@ -153,12 +155,13 @@ class InProcess:
             if any(r.change.key.device_id in outcome.failed for r in records)
         ]
 
-    def _report(self, failed: int) -> None:
+    def _report(self, failed: int, done: Sequence[object] = ()) -> None:
         with self._changed:
             now = self._clock()
+            gone = set(map(id, done))
+            pending = [at for write, at in self._writes.items() if id(write) not in gone]
             # Every write made before the oldest one still to derive is reflected.
-            oldest = min(self._writes.values(), default=now)
-            backlog = len(self._writes)
             if not failed:
-                self._up_to = oldest
+                self._up_to = min(pending, default=now)
+            backlog = len(pending)
         self.history.report(Status("embedded", self._up_to, backlog, now, consuming=True))
