@@ -31,14 +31,8 @@ from gql.store.readings import BATCH_GET_SIZE, ReadingStore
 from gql.store.rebuild import Rebuild, Summary
 from gql.store.records import StreamRecord, record_of
 from gql.store.stream import StreamReader, make_streams_client
-from gql.store.tables import (
-    STREAM_VIEW,
-    HistoryInfo,
-    IndexOutcome,
-    StreamOutcome,
-    TableInfo,
-    Tables,
-)
+from gql.store.tableinfo import STREAM_VIEW, HistoryInfo, TableInfo
+from gql.store.tables import IndexOutcome, StreamOutcome, Tables
 from gql.store.timeindex import IndexFix
 from gql.store.walk import reading_pages
 from gql.store.windows import IndexUnavailableError, window_page

@@ -7,10 +7,8 @@ import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from datetime import timedelta
-from importlib import resources
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -22,86 +20,20 @@ from starlette.websockets import WebSocket
 
 from gql.access import Documents, PersistedQueries, load_trusted_documents
 from gql.config import Settings
-from gql.derive import Background, InProcess, consumer_for
+from gql.derive import InProcess
 from gql.errors import GqlError
-from gql.formats import parse_readings
-from gql.live import ChangeSource, Hub
+from gql.live import Hub
 from gql.observe import Metrics, TelemetryMiddleware, Tracing, configure, store_observer
 from gql.schema import Context, Cursors, Services, build_schema
-from gql.store import (
-    DynamoDB,
-    Embedded,
-    HistoryTable,
-    ReadingStore,
-    StreamReader,
-    make_client,
-    make_streams_client,
-    start_embedded,
-)
+from gql.store import HistoryTable, ReadingStore
+from gql.web.backend import Backend, hub_for
 from gql.web.graphiql import ASSETS_PATH, GraphiQLPage, assets
 from gql.web.http import AuthMiddleware, BodyLimitMiddleware, authenticator_for
 from gql.web.shutdown import Drain
 from gql.web.sockets import SocketLimit
 from gql.web.view import GraphQLView
 
-if TYPE_CHECKING:
-    from mypy_boto3_dynamodb import DynamoDBClient
-
 log = logging.getLogger("gql.app")
-
-
-def sample_readings() -> str:
-    return resources.files("gql").joinpath("data/sample.json").read_text(encoding="utf-8")
-
-
-@dataclass
-class Backend:
-    store: ReadingStore
-    embedded: Embedded | None = None
-    # What keeps the derived history in this process: always on the embedded backend, with
-    # `gql serve --derive` on the others.
-    deriving: InProcess | Background | None = None
-
-    @classmethod
-    def from_settings(cls, settings: Settings, hub: Hub, *, derive: bool = False) -> Backend:
-        """The store, and the hub fed: from the table's stream, or (embedded) by the store."""
-        if settings.backend == "embedded":
-            # The store publishes its own writes from its threads: publish is thread-safe.
-            embedded = start_embedded(settings, on_change=hub.publish)
-            readings = DynamoDB(embedded.client, settings.table, lock=embedded.lock)
-            inprocess = InProcess(readings, readings.sibling(settings.history_name))
-            embedded.deriving = inprocess
-            inprocess.start()
-            store = embedded.store(settings.table, read_budget=settings.read_budget)
-            store.batch_put(parse_readings(sample_readings(), source="sample data"))
-            return cls(store, embedded, inprocess)
-        client = make_client(settings)
-        hub.attach(stream_source(settings, client))
-        store = ReadingStore(client, settings.table, read_budget=settings.read_budget)
-        background = None
-        if derive:
-            background = Background(consumer_for(settings, client, reporter="serve"))
-            background.start()
-        return cls(store, deriving=background)
-
-    def close(self) -> None:
-        if self.deriving is not None:
-            self.deriving.stop()
-        if self.embedded is not None:
-            self.embedded.close()
-
-
-def stream_source(settings: Settings, client: DynamoDBClient) -> ChangeSource:
-    """The table's DynamoDB stream (NEW_AND_OLD_IMAGES), whoever wrote to the table."""
-    return StreamReader(DynamoDB(client, settings.table), make_streams_client(settings))
-
-
-def hub_for(settings: Settings) -> Hub:
-    return Hub(
-        poll_seconds=settings.stream_poll_seconds,
-        max_outage_seconds=settings.stream_max_outage_seconds,
-        buffer=settings.subscription_buffer,
-    )
 
 
 class GraphQLApp(GraphQLView):

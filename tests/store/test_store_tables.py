@@ -10,7 +10,8 @@ import pytest
 
 from gql.errors import TableNotFoundError
 from gql.store.client import DynamoDB
-from gql.store.tables import TableInfo, Tables
+from gql.store.tableinfo import TableInfo
+from gql.store.tables import Tables
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
