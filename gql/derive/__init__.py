@@ -39,16 +39,23 @@ gql/store/derivation.py):
    recomputation (another consumer, a Lambda retry, a rebuild) that wrote first makes that
    fail, and the device is recomputed again; so the last write of every item rests on the
    latest read of its sources, and every writer of a child recomputes its parent after.
+   (A consumer keeps the rollups it read, updated with its own writes, so that it does not
+   read the same hours and days batch after batch: gql/store/rollupcache.py. The version
+   conditions keep that exact: what it keeps stale makes its write fail, and it reads again.)
 5. The sink, when there is one, gets the batch's changes (those that changed a reading, in
    DynamoDB's order for each reading, with their sequence numbers): the seam for the Redis
    relay (issue 17). Only then is the batch checkpointed, so a crash replays to the sink too.
 6. The status is reported: upTo (every change recorded before it is reflected), backlog.
 
 Ways to run it: `gql derive` (a long-running process reading the stream, checkpointed in the
-history table), `gql serve --derive` (the same inside the server), the embedded backend (every
-write is derived in the writing thread, so `make serve` needs nothing), `lambda_handler` (a
-DynamoDB Streams event source mapping with ReportBatchItemFailures), and `gql derive rebuild`,
-which recomputes all of it from the readings themselves (tables that existed before).
+history table: consumer.py, feed in gql/store/feed.py), `gql serve --derive` (the same inside
+the server), the embedded backend (inprocess.py: every write derived right after it, and reads
+wait for it, so `make serve` needs nothing), `lambda_handler` (lambdas.py: a DynamoDB Streams
+event source mapping with ReportBatchItemFailures), and `gql derive rebuild`, which recomputes
+all of it from the readings themselves (gql/store/rebuild.py; tables that existed before).
+
+Until a consumer or a rebuild has reported in the history table, the API does not use any of
+this (gql/schema/history.py): stats, series and windows read the readings, as in round 2.
 """
 
 from gql.derive.batch import BatchDeriver, Outcome
