@@ -215,7 +215,11 @@ def test_export_then_load_gives_an_identical_table(
     exported = tmp_path / f"exported.{form}"
     done = run_ok("export", "--format", form, "-o", exported, env=local_env(url, source))
     assert f"exported {count} readings of {source}" in done.stderr
-    copy = loaded_table(url, tables, exported)
+    # The copy has no stream, as the source: DynamoDB Local writes to a stream-enabled table
+    # several times slower, and `gql table create` has tests of its own (test_cli.py).
+    copy = new_table(tables, "export")
+    create_table(dynamodb, copy)
+    run_ok("load", exported, env=local_env(url, copy))
 
     assert scan_table(dynamodb, copy) == original
 
