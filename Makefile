@@ -3,8 +3,11 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PYTEST_ARGS ?=
+# pytest-xdist workers for `make test`, each with a DynamoDB Local of its own (0: no xdist).
+TEST_WORKERS ?= 3
+XDIST = $(if $(filter-out 0,$(TEST_WORKERS)),-n $(TEST_WORKERS) --dist loadscope)
 
-.PHONY: venv lint test test-slow serve schema
+.PHONY: venv lint test test-slow test-slow-machine serve schema
 
 venv: $(VENV)/.installed
 
@@ -19,17 +22,29 @@ lint: venv
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-# pytest runs in a private network namespace with DynamoDB Local on 127.0.0.1:8000.
-# npm packages the tests drive (graphql-ws, Apollo Client) are installed first: the namespace
-# has no network.
+# pytest runs in a private network namespace with DynamoDB Local on 127.0.0.1:8000 (one per
+# xdist worker, on 8000, 8001, ...). npm packages the tests drive (graphql-ws, Apollo Client)
+# are installed first: the namespace has no network.
 test: lint client-tools apollo-client
 	scripts/dynamodb-local --install-only
-	scripts/in-netns $(BIN)/python -m pytest $(PYTEST_ARGS)
+	DYNAMODB_LOCAL_INSTANCES=$(or $(filter-out 0,$(TEST_WORKERS)),1) \
+		scripts/in-netns $(BIN)/python -m pytest $(XDIST) $(PYTEST_ARGS)
+
+# The whole suite as a slow machine runs it: pinned to one core, with every DynamoDB Local
+# call (DynamoDB Streams too) answered SLOW_MACHINE_DELAY_MS later by scripts/delay-proxy.
+SLOW_MACHINE_DELAY_MS ?= 5
+
+test-slow-machine: lint client-tools apollo-client
+	scripts/dynamodb-local --install-only
+	DYNAMODB_LOCAL_INSTANCES=$(or $(filter-out 0,$(TEST_WORKERS)),1) \
+	DYNAMODB_LOCAL_DELAY_MS=$(SLOW_MACHINE_DELAY_MS) \
+		taskset -c 0 scripts/in-netns $(BIN)/python -m pytest $(XDIST) $(PYTEST_ARGS)
 
 # The long runs (full fuzz, 50-client concurrency), also inside the namespace.
 test-slow: venv client-tools apollo-client
 	scripts/dynamodb-local --install-only
-	scripts/in-netns $(BIN)/python -m pytest -m slow $(PYTEST_ARGS)
+	DYNAMODB_LOCAL_INSTANCES=$(or $(filter-out 0,$(TEST_WORKERS)),1) \
+		scripts/in-netns $(BIN)/python -m pytest $(XDIST) -m slow $(PYTEST_ARGS)
 
 serve: venv
 	$(BIN)/gql serve $(SERVE_ARGS)
