@@ -233,7 +233,30 @@ def fresh_dynamodb_local(
 _LOCAL_FIXTURES = {"fresh_dynamodb_local"}
 
 
+# Folders whose modules run longest (subprocesses, servers, large tables) first, many small
+# modules last: xdist hands out modules in this order, and small ones fill the end of the run
+# instead of one long module starting last and running alone.
+_FIRST_TO_LAST = [
+    "bench",
+    "integration",
+    "browser",
+    "examples",
+    "deploy",
+    "store",
+    "hardening",
+    "api",
+    "live",
+    "unit",
+]
+
+
+def _rank(item: pytest.Item) -> int:
+    folder = item.path.parent.name
+    return _FIRST_TO_LAST.index(folder) if folder in _FIRST_TO_LAST else len(_FIRST_TO_LAST)
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    items.sort(key=_rank)  # stable: the order within a folder and a module stays
     for item in items:
         callspec = getattr(item, "callspec", None)
         params = callspec.params.values() if callspec is not None else ()
