@@ -42,6 +42,9 @@ class PersistentDynamoDBLocal:
             "dynamodb",
             endpoint_url=self.url,
             region_name="us-east-1",
+            # Its own: a module-scoped user is set up before the test's clean AWS environment.
+            aws_access_key_id="local",
+            aws_secret_access_key="local",
             # Patient: on a loaded machine a freshly started DynamoDB Local answers slowly.
             config=Config(
                 connect_timeout=1, read_timeout=patient(10), retries={"total_max_attempts": 1}
@@ -54,6 +57,9 @@ class PersistentDynamoDBLocal:
         timeout = patient(timeout)
         env = {**os.environ, "DYNAMODB_LOCAL_PORT": str(self.port)}
         storage = ["-dbPath", str(self.data)] if self.data is not None else []
+        # -sharedDb, as scripts/in-netns: one database whatever the credentials and region
+        # (the streams client and a test's own clients need not share a key).
+        storage.append("-sharedDb")
         with self.log.open("ab") as log:
             self.process = subprocess.Popen(
                 [str(SCRIPT), *storage],
