@@ -144,7 +144,7 @@ async def test_a_socket_that_never_sends_connection_init_is_closed_with_4408(
     async with connect(limited, protocol) as socket:
         started = time.monotonic()
         assert await socket.closed_with() == 4408
-    assert time.monotonic() - started < 3
+    assert time.monotonic() - started < patient(3)  # the 0.3 s init timeout, not another
 
 
 async def test_the_server_keeps_idle_sockets_alive(limited: str, protocol: str) -> None:
