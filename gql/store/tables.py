@@ -68,14 +68,20 @@ class Tables:
         write_capacity: int = 10,
         wait: bool = False,
         timeout: float = 120.0,
+        stream: bool = True,
     ) -> tuple[bool, TableInfo]:
-        """Create the table unless it exists; returns (created, description)."""
+        """Create the table unless it exists; returns (created, description).
+
+        With its stream on, as live changes need, unless `stream` is False (a table that no
+        subscription reads: every write to a stream-enabled table costs a stream record too).
+        """
         params: dict[str, Any] = {
             "TableName": self.db.table,
             "KeySchema": KEY_SCHEMA,
             "AttributeDefinitions": ATTRIBUTE_DEFINITIONS,
-            "StreamSpecification": STREAM_ON,
         }
+        if stream:
+            params["StreamSpecification"] = STREAM_ON
         if billing == "provisioned":
             params["ProvisionedThroughput"] = {
                 "ReadCapacityUnits": read_capacity,

@@ -39,6 +39,7 @@ from tests.deploy.deployfiles import (
     service_env,
     with_venv_path,
 )
+from tests.timing import patient
 
 QUERY = '{ readingsByDevice(deviceId: "10001") { edges { node { datacount } } } }'
 READING = '{ reading(deviceId: "10001", datacount: 1) { info { temperature1 } } }'
@@ -193,7 +194,12 @@ def run_init(local: str, table: str) -> str:
     script = init_script().replace("/app/", f"{ROOT}/")
     env = with_venv_path(container_env("init", local, table))
     done = subprocess.run(
-        ["sh", "-ec", script], env=env, capture_output=True, text=True, timeout=60, cwd=ROOT
+        ["sh", "-ec", script],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=patient(60),
+        cwd=ROOT,
     )
     assert done.returncode == 0, done.stdout + done.stderr
     return done.stdout
