@@ -74,6 +74,8 @@ class SocketAdapter(ASGIWebSocketAdapter):
         self.slow_subscriptions = 0
         self._stopping: asyncio.Task[Any] | None = None
         self._evicting: asyncio.Task[None] | None = None
+        if self.slot is not None and self.slot.released:  # evicted before it was accepted
+            self._evict()
 
     async def iter_json(
         self, *, ignore_parsing_errors: bool = False

@@ -17,6 +17,7 @@ The same path serves GraphQL over WebSocket (subscriptions); its parts are in gq
 
 from __future__ import annotations
 
+import contextlib
 import time
 from typing import Any
 
@@ -25,7 +26,7 @@ from cross_web import AsyncHTTPRequestAdapter, HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
-from starlette.websockets import WebSocket
+from starlette.websockets import WebSocket, WebSocketDisconnect
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.http import GraphQLHTTPResponse, process_result
@@ -96,8 +97,10 @@ class GraphQLView(GraphQL[Context, None]):
         slot = self.sockets.admit()
         if slot is None:
             socket = WebSocket(scope, receive=receive, send=send)
-            await socket.accept(subprotocol=await self.pick_websocket_subprotocol(socket))
-            await socket.close(TRY_AGAIN_LATER, "too many open sockets; retry later")
+            # The client may be gone already: nothing to tell, nothing to log.
+            with contextlib.suppress(WebSocketDisconnect, OSError, RuntimeError):
+                await socket.accept(subprotocol=await self.pick_websocket_subprotocol(socket))
+                await socket.close(TRY_AGAIN_LATER, "too many open sockets; retry later")
             return
         scope[SLOT] = slot
         started = time.monotonic()

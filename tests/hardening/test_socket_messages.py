@@ -49,14 +49,17 @@ def start(protocol: str) -> str:
     return "subscribe" if protocol == TRANSPORT_WS else "start"
 
 
-async def close_reason(socket: GraphQLSocket) -> tuple[int | None, str]:
-    """(code, reason) the server closed with, skipping what came before."""
+async def close_reason(socket: GraphQLSocket, timeout: float = 10) -> tuple[int | None, str]:
+    """(code, reason) the server closed with, skipping what came before; (None, "still
+    open") when it has not closed within `timeout`."""
     try:
         while True:
-            await socket.connection.recv()
+            await asyncio.wait_for(socket.connection.recv(), timeout)
     except websockets.ConnectionClosed as closed:
         received = closed.rcvd
         return (received.code, received.reason) if received else (None, "")
+    except TimeoutError:
+        return None, "still open"
 
 
 def errors_of(message: dict[str, Any]) -> list[dict[str, Any]]:
@@ -107,7 +110,7 @@ async def test_a_message_before_connection_init_is_checked_too(
     async with websockets.connect(url, subprotocols=[protocol]) as connection:  # type: ignore[list-item]
         await connection.send("[1,2]")
         with pytest.raises(websockets.ConnectionClosed) as closed:
-            await connection.recv()
+            await asyncio.wait_for(connection.recv(), 10)
     assert closed.value.rcvd is not None
     assert closed.value.rcvd.code == 4400
 
