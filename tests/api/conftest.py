@@ -33,6 +33,7 @@ from gql.store.client import DynamoDB
 from gql.store.readings import ReadingStore
 from gql.store.tables import Tables
 from gql.web.app import create_app
+from gql.web.server import WS_PROTOCOL
 from tests.conftest import BACKENDS, local_client
 from tests.timing import patient
 
@@ -248,7 +249,10 @@ class serve_in_thread:  # lower case: used as a context manager, like open()
         with socket.socket() as sock:
             sock.bind(("127.0.0.1", 0))
             self.port = sock.getsockname()[1]
-        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning")
+        # The WebSocket protocol `gql serve` runs, which can abort a socket that stalls.
+        config = uvicorn.Config(
+            app, host="127.0.0.1", port=self.port, log_level="warning", ws=WS_PROTOCOL
+        )
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 
