@@ -64,6 +64,9 @@ class Settings:
     history_table: str | None = None
     history_stale_seconds: float = 60.0
     derive_threads: int = 8
+    # The Redis relay of live changes (gql/relay/, issue 17); None: each replica reads the stream.
+    redis_url: str | None = None
+    redis_stream_maxlen: int = 100_000
 
     @property
     def pending_sockets(self) -> int:
@@ -171,6 +174,8 @@ class Settings:
             history_table=read.text("GQL_HISTORY_TABLE"),
             history_stale_seconds=read.seconds("GQL_HISTORY_STALE_SECONDS", 60.0),
             derive_threads=read.integer("GQL_DERIVE_THREADS", 8, low=1),
+            redis_url=read.url("GQL_REDIS_URL", ("redis://", "rediss://", "unix://")),
+            redis_stream_maxlen=read.integer("GQL_REDIS_STREAM_MAXLEN", 100_000, low=100),
             **_auth_settings(read),
             persisted_queries_cache_size=read.integer(
                 "GQL_PERSISTED_QUERIES_CACHE_SIZE", 1000, low=1
@@ -241,10 +246,11 @@ class _Reader:
         value = self.env.get(name, "").strip()
         return value or None
 
-    def url(self, name: str) -> str | None:
+    def url(self, name: str, schemes: tuple[str, ...] = ("http://", "https://")) -> str | None:
         value = self.text(name)
-        if value is not None and not value.lower().startswith(("http://", "https://")):
-            raise ConfigError(f"{name}: {value!r} is not an http:// or https:// URL")
+        if value is not None and not value.lower().startswith(schemes):
+            # The value is not shown: a Redis URL may hold a password.
+            raise ConfigError(f"{name}: must be a URL that starts with {' or '.join(schemes)}")
         return value
 
     def items(self, name: str) -> list[str]:

@@ -62,7 +62,7 @@ from gql.derive.batch import BatchDeriver, Outcome
 from gql.derive.consumer import Consumer, DerivationFailedError, Sink
 from gql.derive.inprocess import InProcess
 from gql.derive.lambdas import lambda_handler
-from gql.derive.wiring import Background, consumer_for, rebuild
+from gql.derive.wiring import Background, consumer_for, rebuild, relay_package
 
 __all__ = [
     "Background",
@@ -75,4 +75,5 @@ __all__ = [
     "consumer_for",
     "lambda_handler",
     "rebuild",
+    "relay_package",
 ]

@@ -24,6 +24,7 @@ from typing import Any
 from gql.config import Settings
 from gql.derive.batch import BatchDeriver
 from gql.derive.consumer import Sink
+from gql.derive.wiring import relay_for
 from gql.models import Change
 from gql.store import DynamoDB, HistoryTable, Status, StreamRecord, make_client, record_of
 
@@ -46,7 +47,8 @@ class Runtime:
         pool = ThreadPoolExecutor(settings.derive_threads, thread_name_prefix="derive")
         readings = DynamoDB(client, settings.table)
         history = DynamoDB(client, settings.history_name)
-        return cls(BatchDeriver(readings, history, pool), HistoryTable(history))
+        sink = relay_for(settings)
+        return cls(BatchDeriver(readings, history, pool), HistoryTable(history), sink)
 
 
 _runtime: Runtime | None = None

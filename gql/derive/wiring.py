@@ -6,15 +6,18 @@ import logging
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from gql.config import Settings
 from gql.derive.batch import BatchDeriver
 from gql.derive.consumer import Consumer, Sink
+from gql.errors import ConfigError
 from gql.store import DynamoDB, HistoryTable, Rebuild, StreamFeed, Summary, make_streams_client
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
+
+    from gql.relay import Appender
 
 log = logging.getLogger("gql.derive")
 
@@ -29,6 +32,8 @@ def consumer_for(
     readings = DynamoDB(client, settings.table)
     history = DynamoDB(client, settings.history_name)
     pool = ThreadPoolExecutor(settings.derive_threads, thread_name_prefix="derive")
+    if sink is None:
+        sink = relay_for(settings)
     feed = StreamFeed(readings, make_streams_client(settings), history)
     return Consumer(
         feed,
@@ -38,6 +43,29 @@ def consumer_for(
         sink=sink,
         poll_seconds=settings.stream_poll_seconds,
     )
+
+
+def relay_for(settings: Settings) -> Appender | None:
+    """With GQL_REDIS_URL, the sink that appends every derived change to `<table>:changes`."""
+    if settings.redis_url is None:
+        return None
+    relay = relay_package()
+    appender: Appender = relay.Appender.from_url(
+        settings.redis_url, settings.table, maxlen=settings.redis_stream_maxlen
+    )
+    return appender
+
+
+def relay_package() -> Any:
+    # Imported only when asked for: redis-py is the optional `redis` extra.
+    try:
+        import gql.relay
+    except ImportError as exc:
+        raise ConfigError(
+            "GQL_REDIS_URL is set, but redis-py is not installed: "
+            "pip install 'devices-graphql[redis]'"
+        ) from exc
+    return gql.relay
 
 
 def rebuild(

@@ -11,6 +11,15 @@ from gql.errors import LiveError, SlowConsumerError
 from gql.models import Change, ChangeKind, Condition
 
 
+@dataclass(slots=True)
+class Tally:
+    """Changes handed to subscriptions, and dropped with one ended SLOW_CONSUMER (its buffer
+    and the change that did not fit): plain counts, read by the metrics."""
+
+    delivered: int = 0
+    dropped: int = 0
+
+
 @dataclass(frozen=True, slots=True)
 class Interest:
     """What one subscription wants: None means any device, any kind, no filter."""
@@ -34,9 +43,10 @@ class Interest:
 class Subscriber:
     """One subscription's buffer, read with `async for`; ends normally or with a LiveError."""
 
-    def __init__(self, interest: Interest, capacity: int) -> None:
+    def __init__(self, interest: Interest, capacity: int, tally: Tally | None = None) -> None:
         self.interest = interest
         self.capacity = capacity
+        self.tally = tally if tally is not None else Tally()
         self._changes: deque[Change] = deque()
         self._wake = asyncio.Event()
         self._ended = False
@@ -54,6 +64,7 @@ class Subscriber:
         if self._ended or not self.interest.matches(change):
             return
         if len(self._changes) >= self.capacity:
+            self.tally.dropped += len(self._changes) + 1
             self._changes.clear()
             self.end(
                 SlowConsumerError(
@@ -67,6 +78,7 @@ class Subscriber:
 
     def fail(self, error: LiveError) -> None:
         """End now with `error`, dropping what is buffered (the client will not read it)."""
+        self.tally.dropped += len(self._changes)
         self._changes.clear()
         if self._error is None:  # an error that ended it already is the one to tell
             self._ended, self._error = True, error
@@ -84,6 +96,7 @@ class Subscriber:
     async def __anext__(self) -> Change:
         while True:
             if self._changes:
+                self.tally.delivered += 1
                 return self._changes.popleft()
             if self._ended:
                 if self._error is not None:

@@ -137,7 +137,8 @@ def create_app(
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         backend = None
         if services.store is None:
-            backend = Backend.from_settings(settings, hub, derive=derive)
+            on_relayed = metrics.record_relayed if metrics is not None else None
+            backend = Backend.from_settings(settings, hub, derive=derive, on_relayed=on_relayed)
             services.store = backend.store
         # An injected store is observed too: its calls are this app's calls.
         services.store.db.observer = observer

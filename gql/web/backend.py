@@ -1,17 +1,22 @@
 """What the app serves from, built from the settings: the store, the live hub's source, and
 what keeps the derived history in this process (always on the embedded backend; with
-`gql serve --derive` on the others)."""
+`gql serve --derive` on the others).
+
+The hub's source: the embedded store itself; with GQL_REDIS_URL, the Redis relay that the
+consumer appends to (gql/relay/); otherwise the table's DynamoDB stream, read by this process.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import resources
 from typing import TYPE_CHECKING
 
 from gql.config import Settings
-from gql.derive import Background, InProcess, consumer_for
+from gql.derive import Background, InProcess, consumer_for, relay_package
 from gql.formats import parse_readings
-from gql.live import ChangeSource, Hub
+from gql.live import AsyncChangeSource, ChangeSource, Hub
 from gql.store import (
     DynamoDB,
     Embedded,
@@ -39,8 +44,17 @@ class Backend:
     deriving: InProcess | Background | None = None
 
     @classmethod
-    def from_settings(cls, settings: Settings, hub: Hub, *, derive: bool = False) -> Backend:
-        """The store, and the hub fed: from the table's stream, or (embedded) by the store."""
+    def from_settings(
+        cls,
+        settings: Settings,
+        hub: Hub,
+        *,
+        derive: bool = False,
+        on_relayed: Callable[[list[float]], None] | None = None,
+    ) -> Backend:
+        """The store, and the hub fed: by the store (embedded), the relay or the stream.
+
+        `on_relayed` gets the lag of each change read from the relay (for the metrics)."""
         if settings.backend == "embedded":
             # The store publishes its own writes from its threads: publish is thread-safe.
             embedded = start_embedded(settings, on_change=hub.publish)
@@ -52,7 +66,10 @@ class Backend:
             store.batch_put(parse_readings(sample_readings(), source="sample data"))
             return cls(store, embedded, inprocess)
         client = make_client(settings)
-        hub.attach(stream_source(settings, client))
+        if settings.redis_url is not None:
+            hub.attach_async(relay_source(settings, on_relayed))
+        else:
+            hub.attach(stream_source(settings, client))
         store = ReadingStore(client, settings.table, read_budget=settings.read_budget)
         background = None
         if derive:
@@ -70,6 +87,17 @@ class Backend:
 def stream_source(settings: Settings, client: DynamoDBClient) -> ChangeSource:
     """The table's DynamoDB stream (NEW_AND_OLD_IMAGES), whoever wrote to the table."""
     return StreamReader(DynamoDB(client, settings.table), make_streams_client(settings))
+
+
+def relay_source(
+    settings: Settings, on_read: Callable[[list[float]], None] | None
+) -> AsyncChangeSource:
+    """The Redis stream `<table>:changes` that the consumer appends every change to."""
+    assert settings.redis_url is not None
+    source: AsyncChangeSource = relay_package().RelaySource.from_url(
+        settings.redis_url, settings.table, on_read=on_read
+    )
+    return source
 
 
 def hub_for(settings: Settings) -> Hub:
