@@ -111,7 +111,7 @@ class RelaySource:
 
     async def _next(self) -> list[Change] | None:
         """The entries after the place, checked; None when there are none."""
-        args = [self.epoch or "", self.position or "", self.ordinal, READ_COUNT]
+        args: list[str | int] = [self.epoch or "", self.position or "", self.ordinal, READ_COUNT]
         reply = await self._call(self._read(keys=self.keys[:2], args=args))
         if _text(reply[0]) == "gap":
             why = _text(reply[1])
