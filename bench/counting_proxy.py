@@ -55,6 +55,15 @@ class _Forward(BaseHTTPRequestHandler):
                     raise
         raise AssertionError("not reached")
 
+    def finish(self) -> None:
+        # The client went away (a killed process, say): so does the connection kept for it.
+        try:
+            super().finish()
+        finally:
+            if self.upstream is not None:
+                self.upstream.close()
+                self.upstream = None
+
     def log_message(self, format: str, *args: Any) -> None:
         pass
 
