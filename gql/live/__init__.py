@@ -6,6 +6,14 @@ source.py      the change sources: a blocking one on a thread of its own, or an 
 """
 
 from gql.live.hub import AsyncChangeSource, ChangeSource, Hub, Interest, Subscriber
-from gql.live.subscriber import Tally
+from gql.live.subscriber import Failing, Tally
 
-__all__ = ["AsyncChangeSource", "ChangeSource", "Hub", "Interest", "Subscriber", "Tally"]
+__all__ = [
+    "AsyncChangeSource",
+    "ChangeSource",
+    "Failing",
+    "Hub",
+    "Interest",
+    "Subscriber",
+    "Tally",
+]

@@ -5,16 +5,24 @@ from __future__ import annotations
 import asyncio
 from collections import deque
 from dataclasses import dataclass
+from typing import Protocol
 
 from gql.conditions import holds
 from gql.errors import LiveError, SlowConsumerError
 from gql.models import Change, ChangeKind, Condition
 
 
+class Failing(Protocol):
+    """What can be ended at once with an error: a Subscriber, or a socket's share of one."""
+
+    def fail(self, error: LiveError) -> None: ...
+
+
 @dataclass(slots=True)
 class Tally:
-    """Changes handed to subscriptions, and dropped with one ended SLOW_CONSUMER (its buffer
-    and the change that did not fit): plain counts, read by the metrics."""
+    """Changes sent to subscribers (counted by the edge, gql/web/fanout.py), and dropped with
+    one ended SLOW_CONSUMER (its buffer and the change that did not fit): plain counts, read
+    by the metrics."""
 
     delivered: int = 0
     dropped: int = 0
@@ -96,7 +104,6 @@ class Subscriber:
     async def __anext__(self) -> Change:
         while True:
             if self._changes:
-                self.tally.delivered += 1
                 return self._changes.popleft()
             if self._ended:
                 if self._error is not None:

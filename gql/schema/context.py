@@ -22,7 +22,7 @@ from gql.store import BATCH_GET_SIZE, Budget, Entry, within
 
 if TYPE_CHECKING:
     from gql.config import Settings
-    from gql.live import Hub, Subscriber
+    from gql.live import Failing, Hub
     from gql.observe import Metrics
     from gql.store import HistoryTable, ReadingStore
 
@@ -105,7 +105,10 @@ class Context:
     # The connection_init payload of a WebSocket (Strawberry sets it).
     connection_params: Any = None
     # A socket's live subscriptions, so that the edge can end them all (gql/web/sockets.py).
-    subscribers: set[Subscriber] = field(default_factory=set)
+    subscribers: set[Failing] = field(default_factory=set)
+    # The context of a subscription shared by several sockets (gql/web/fanout.py): each of
+    # them counts itself in the metrics, so the resolver does not.
+    shared: bool = False
     readings: DataLoader[ReadingKey, Reading | None] = field(init=False)
     latest: DataLoader[str, Reading | None] = field(init=False)
     registry: DataLoader[str, Entry | None] = field(init=False)

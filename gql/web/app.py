@@ -27,6 +27,7 @@ from gql.observe import Metrics, TelemetryMiddleware, Tracing, configure, store_
 from gql.schema import Context, Cursors, Services, build_schema
 from gql.store import HistoryTable, ReadingStore
 from gql.web.backend import Backend, hub_for
+from gql.web.fanout import Shared
 from gql.web.graphiql import ASSETS_PATH, GraphiQLPage, assets
 from gql.web.http import AuthMiddleware, BodyLimitMiddleware, authenticator_for
 from gql.web.shutdown import Drain
@@ -50,6 +51,9 @@ class GraphQLApp(GraphQLView):
             allowed_origins=settings.cors_origins,
         )
         self.services = services
+        # Subscriptions of one document, variables and scopes run once (gql/web/fanout.py).
+        assert services.hub is not None
+        self.shared = Shared(settings.subscription_buffer, services.hub.tally)
         self.ping_seconds = settings.ws_ping_seconds
         self.sockets = SocketLimit(settings.max_sockets, settings.pending_sockets)
         self.send_buffer_bytes = settings.ws_send_buffer_bytes
@@ -112,8 +116,6 @@ def create_app(
     metrics = (
         Metrics(multiprocess_dir=settings.metrics_multiprocess_dir) if settings.metrics else None
     )
-    if metrics is not None and settings.metrics_multiprocess_dir is None:
-        metrics.count_subscriptions(lambda: hub.subscriptions)
     tracing = tracing or configure(settings.trace_exporters)
     observer = store_observer(metrics)
     drain = Drain()
@@ -170,6 +172,9 @@ def create_app(
         return JSONResponse({"status": "ready", "table": settings.table})
 
     graphql = GraphQLApp(services, settings)
+    if metrics is not None and settings.metrics_multiprocess_dir is None:
+        # The sockets' subscriptions, not the hub's: those that share one are one there.
+        metrics.count_subscriptions(lambda: graphql.shared.members)
     middleware = [
         Middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes, paths=("/graphql",)),
         Middleware(
@@ -209,7 +214,7 @@ def create_app(
     if graphql.graphiql is not None:  # GraphiQL's scripts and styles; off in production
         routes.append(assets())
     if metrics is not None:
-        routes.append(Route("/metrics", _metrics_endpoint(metrics)))
+        routes.append(Route("/metrics", _metrics_endpoint(metrics, hub)))
     app = Starlette(
         routes=routes,
         middleware=middleware,
@@ -222,9 +227,12 @@ def create_app(
     return app
 
 
-def _metrics_endpoint(metrics: Metrics) -> Callable[[Request], Awaitable[Response]]:
+def _metrics_endpoint(metrics: Metrics, hub: Hub) -> Callable[[Request], Awaitable[Response]]:
     async def endpoint(request: Request) -> Response:
         # No credential: scrapers sit inside the network (GQL_METRICS=false removes the route).
+        # Live changes are counted in plain integers (per change and subscriber: a counter's
+        # lock would cost more than the rest), and taken into the counters here.
+        metrics.record_live(hub.tally.delivered, hub.tally.dropped)
         body, content_type = metrics.render()
         return Response(body, media_type=content_type)
 
