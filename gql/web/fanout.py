@@ -58,9 +58,20 @@ class Member:
         self._frames: deque[Frame] = deque()
         self._wake = asyncio.Event()
         self._ended = False
+        # Where a result may go at once, skipping the buffer and the wake-up of the task that
+        # reads it (its socket's outbox); False from it: no room now, so buffer it.
+        self.direct: Callable[[Frame], bool] | None = None
+        self._holding = False  # the reading task took a frame it has not sent yet
 
     def offer(self, frame: Frame) -> None:
         if self._ended:
+            return
+        # Only in order: nothing buffered or held before it. Frames with errors take the
+        # buffer, whose reader counts their codes.
+        plain = not frame.codes and frame.initial_errors is None
+        ready = plain and not (self._frames or self._holding)
+        if ready and self.direct is not None and self.direct(frame):
+            self.tally.delivered += 1
             return
         if len(self._frames) >= self.capacity:
             self.fail(
@@ -92,9 +103,11 @@ class Member:
         return self
 
     async def __anext__(self) -> Frame:
+        self._holding = False  # the last frame returned is sent
         while True:
             if self._frames:
                 self.tally.delivered += 1
+                self._holding = True
                 return self._frames.popleft()
             if self._ended:
                 raise StopAsyncIteration

@@ -225,6 +225,8 @@ class SocketEdge:
         started, codes = time.perf_counter(), []
         try:
             async with self.view.shared.join(key, start) as member:
+                outbox = self.websocket.outbox
+                member.direct = lambda frame: outbox.offer(head + frame.text + "}")
                 self.context.subscribers.add(member)
                 try:
                     async for frame in member:
