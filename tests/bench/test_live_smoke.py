@@ -1,5 +1,6 @@
 """bench/live.py's quick mode, end to end: it measures and writes all nine figures (three of
-them through the Redis relay, with a redis-server of its own). Timing is not checked. Slow (about 30 s: it waits for events on purpose); run with `make test-slow`.
+them through the Redis relay, with a redis-server of its own). Timing is not checked. Slow
+(about a minute: it waits for events on purpose); run with `make test-slow`.
 """
 
 from __future__ import annotations
