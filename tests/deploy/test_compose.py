@@ -56,7 +56,7 @@ def services() -> dict[str, dict[str, object]]:
 
 def test_the_services_are_dynamodb_local_a_one_shot_init_the_consumer_and_the_api() -> None:
     s = services()
-    assert set(s) == {"dynamodb", "init", "derive", "api"}
+    assert set(s) == {"dynamodb", "redis", "init", "derive", "api"}
     # The consumer is the API's image running `gql derive`, on the same table.
     assert s["derive"]["build"] == "."
     assert s["derive"]["image"] == s["api"]["image"]
@@ -134,9 +134,10 @@ def test_start_order_waits_for_a_healthy_database_and_a_finished_init() -> None:
     for name in ("api", "derive"):
         assert s[name]["depends_on"] == {
             "dynamodb": {"condition": "service_healthy"},
+            "redis": {"condition": "service_healthy"},
             "init": {"condition": "service_completed_successfully"},
         }, name
-    for name in ("dynamodb", "api"):
+    for name in ("dynamodb", "redis", "api"):
         check = s[name]["healthcheck"]
         assert isinstance(check, dict)
         assert check["test"][0] == "CMD", name
@@ -193,10 +194,21 @@ def table(local: str) -> Iterator[str]:
 
 
 def container_env(service: str, local: str, table: str) -> dict[str, str]:
-    """The service's environment, with DynamoDB Local where the `dynamodb` service would be."""
+    """The service's environment, with DynamoDB Local where the `dynamodb` service would be,
+    and without the `redis` service (the relay's own tests run a real one: tests/relay)."""
     env = service_env(service)
     assert env["AWS_ENDPOINT_URL_DYNAMODB"] == "http://dynamodb:8000"
+    assert env.pop("GQL_REDIS_URL") == "redis://redis:6379/0"
     return {**env, "AWS_ENDPOINT_URL_DYNAMODB": local, "GQL_TABLE": table}
+
+
+def test_the_consumer_and_the_api_share_one_redis_relay() -> None:
+    for name in ("derive", "api"):
+        settings = Settings.from_env(service_env(name))
+        assert settings.redis_url == "redis://redis:6379/0", name
+    redis = services()["redis"]
+    assert str(redis["image"]).startswith("redis:7"), "the relay needs Redis 7 (XINFO STREAM)"
+    assert "6379" not in str(redis.get("ports", "")), "Redis has no password: keep it inside"
 
 
 def run_init(local: str, table: str) -> str:
