@@ -46,7 +46,13 @@ class Settings:
     subscription_buffer: int = 1000
     max_subscriptions_per_connection: int = 100
     max_sockets: int = 1000
+    # Sockets not yet past connection_init: at most this many of max_sockets (None: a tenth).
+    max_pending_sockets: int | None = None
     ws_init_timeout: float = 10.0
+    # Per socket: outgoing bytes queued before senders wait; a socket that accepts nothing
+    # for ws_send_timeout while messages wait is aborted (SLOW_CONSUMER).
+    ws_send_buffer_bytes: int = 256 * 1024
+    ws_send_timeout: float = 10.0
     ws_ping_seconds: float = 15.0
     stream_poll_seconds: float = 0.5
     stream_max_outage_seconds: float = 30.0
@@ -58,6 +64,11 @@ class Settings:
     history_table: str | None = None
     history_stale_seconds: float = 60.0
     derive_threads: int = 8
+
+    @property
+    def pending_sockets(self) -> int:
+        limit = self.max_pending_sockets or max(1, self.max_sockets // 10)
+        return min(limit, self.max_sockets)
 
     @property
     def streams_endpoint_url(self) -> str | None:
@@ -148,7 +159,10 @@ class Settings:
                 "GQL_MAX_SUBSCRIPTIONS_PER_CONNECTION", 100, low=1
             ),
             max_sockets=read.integer("GQL_MAX_SOCKETS", 1000, low=1),
+            max_pending_sockets=read.integer("GQL_MAX_PENDING_SOCKETS", 0, low=1) or None,
             ws_init_timeout=read.seconds("GQL_WS_INIT_TIMEOUT", 10.0),
+            ws_send_buffer_bytes=read.integer("GQL_WS_SEND_BUFFER_BYTES", 256 * 1024, low=1024),
+            ws_send_timeout=read.seconds("GQL_WS_SEND_TIMEOUT", 10.0),
             ws_ping_seconds=read.seconds("GQL_WS_PING_SECONDS", 15.0),
             stream_poll_seconds=read.seconds("GQL_STREAM_POLL_SECONDS", 0.5),
             stream_max_outage_seconds=read.seconds("GQL_STREAM_MAX_OUTAGE_SECONDS", 30.0),

@@ -168,16 +168,19 @@ def page(chromium: str) -> Iterator[Page]:
 
 
 def write_until_shown(page: Page, dynamodb: DynamoDBClient, table: str, first: int) -> int:
-    """Write readings first, first + 1, ... with boto3 until one shows on the page; its number.
+    """Write readings first, first + 1, ... with boto3 until one arrives on the page as a live
+    change; its number.
 
     The page's subscription sees changes from about one poll interval after it started, so an
-    early write is repeated (as a new reading each time) until one arrives.
+    early write is repeated (as a new reading each time) until one arrives. A write can also
+    show through the history the page reads on (re)connecting, without arriving as a change:
+    only a live change (`touched`) counts.
     """
     for n in range(first, first + 30):
         put(dynamodb, table, n)
         try:
             page.wait_for(
-                f"window.devicePage.readings.has({n})", f"reading {n}", timeout=1, check=bool
+                f"window.devicePage.touched.has({n})", f"reading {n}", timeout=1, check=bool
             )
         except CdpError:  # not yet: write another
             continue

@@ -42,6 +42,7 @@ from tests.deploy.deployfiles import (
     service_env,
     with_venv_path,
 )
+from tests.timing import patient
 
 QUERY = '{ readingsByDevice(deviceId: "10001") { edges { node { datacount } } } }'
 READING = '{ reading(deviceId: "10001", datacount: 1) { info { temperature1 } } }'
@@ -203,7 +204,12 @@ def run_init(local: str, table: str) -> str:
     script = init_script().replace("/app/", f"{ROOT}/")
     env = with_venv_path(container_env("init", local, table))
     done = subprocess.run(
-        ["sh", "-ec", script], env=env, capture_output=True, text=True, timeout=60, cwd=ROOT
+        ["sh", "-ec", script],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=patient(60),
+        cwd=ROOT,
     )
     assert done.returncode == 0, done.stdout + done.stderr
     return done.stdout
