@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -59,8 +60,7 @@ class Settings:
     # Readings Device.stats and Device.series may evaluate in one request (issue 11).
     history_read_budget: int = 10_000
     series_max_buckets: int = 1000
-    # The derived history (issue 16): its table (None: "<table>History"), how long a consumer
-    # may stay silent before history.consuming turns false, and devices derived at once.
+    # The derived history (issue 16): its table (None: <table>History), staleness, threads.
     history_table: str | None = None
     history_stale_seconds: float = 60.0
     derive_threads: int = 8
@@ -126,11 +126,15 @@ class Settings:
                     f"GQL_SHUTDOWN_DELAY_SECONDS: {delay:g} must be below "
                     f"GQL_SHUTDOWN_SECONDS ({shutdown:g}), which bounds the whole shutdown"
                 )
+        table = read.table("GQL_TABLE", "Devices")
+        history = read.table("GQL_HISTORY_TABLE", f"{table}History")
+        if history == table:
+            raise ConfigError(f"GQL_HISTORY_TABLE: must not be the readings table, {table!r}")
         secrets = tuple(s.encode() for s in read.items("GQL_CURSOR_SECRET"))
         if any(len(s) < 16 for s in secrets):
             raise ConfigError("GQL_CURSOR_SECRET: each secret must be at least 16 characters")
         return cls(
-            table=read.text("GQL_TABLE") or "Devices",
+            table=table,
             backend=backend,  # type: ignore[arg-type]
             endpoint_url=endpoint,
             streams_endpoint=read.url("AWS_ENDPOINT_URL_DYNAMODB_STREAMS"),
@@ -168,7 +172,7 @@ class Settings:
             stream_max_outage_seconds=read.seconds("GQL_STREAM_MAX_OUTAGE_SECONDS", 30.0),
             history_read_budget=read.integer("GQL_HISTORY_READ_BUDGET", 10_000, low=1),
             series_max_buckets=read.integer("GQL_SERIES_MAX_BUCKETS", 1000, low=1),
-            history_table=read.text("GQL_HISTORY_TABLE"),
+            history_table=history if read.text("GQL_HISTORY_TABLE") else None,
             history_stale_seconds=read.seconds("GQL_HISTORY_STALE_SECONDS", 60.0),
             derive_threads=read.integer("GQL_DERIVE_THREADS", 8, low=1),
             **_auth_settings(read),
@@ -240,6 +244,11 @@ class _Reader:
     def text(self, name: str) -> str | None:
         value = self.env.get(name, "").strip()
         return value or None
+
+    def table(self, name: str, default: str) -> str:
+        if re.fullmatch(r"[A-Za-z0-9_.-]{3,255}", value := self.text(name) or default):
+            return value  # DynamoDB's rule for table names
+        raise ConfigError(f"{name}: {value!r} is not a table name (3-255 of A-Z a-z 0-9 _ - .)")
 
     def url(self, name: str) -> str | None:
         value = self.text(name)
