@@ -83,7 +83,7 @@ def test_a_history_table_that_is_no_table_of_its_own_is_refused(
 def test_a_table_name_too_long_to_name_its_history_after_asks_for_one() -> None:
     long = "D" * 250
 
-    with pytest.raises(ConfigError, match="GQL_HISTORY_TABLE: 'D{250}History' is not a table"):
+    with pytest.raises(ConfigError, match=r"GQL_HISTORY_TABLE: 'D{250}History' is not a table"):
         Settings.from_env({"GQL_TABLE": long})
     assert Settings.from_env({"GQL_TABLE": long, "GQL_HISTORY_TABLE": "H" * 9}).history_name == (
         "H" * 9
