@@ -237,6 +237,7 @@ _LOCAL_FIXTURES = {"fresh_dynamodb_local"}
 # modules last: xdist hands out modules in this order, and small ones fill the end of the run
 # instead of one long module starting last and running alone.
 _FIRST_TO_LAST = [
+    "derive",  # each long one a few minutes, on a DynamoDB Local of its own (exactness, cost)
     "bench",
     "integration",
     "browser",
