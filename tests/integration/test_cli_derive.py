@@ -3,8 +3,11 @@
 
 from __future__ import annotations
 
+import os
+import pty
 import signal
 import subprocess
+import threading
 import time
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
@@ -83,12 +86,57 @@ def test_the_tutorials_table_gets_an_index_and_a_rebuilt_history(
     assert "is now on (ACTIVE)" in indexed.stdout
     assert "gql derive rebuild" in indexed.stdout
     assert "already exists" in created.stdout
+    assert "created for a table that has readings" in created.stdout
     assert "7 readings (7 given their time index), 3 devices" in rebuilt.stdout
     assert "3 readings (0 given their time index), 1 devices" in again.stdout
     assert "0 history items written" in again.stdout
     history = stored_history(dynamodb, f"{table}History")
     assert history == expected_history(scan(dynamodb, table))
     assert history[("#", "r#10001")].count == 3
+
+
+def test_rebuild_on_a_terminal_shows_its_progress(
+    dynamodb: DynamoDBClient, table: str, env: dict[str, str]
+) -> None:
+    run_ok("table", "create", "--wait", env=env)
+    put_items(dynamodb, table, sample_items())
+    terminal, screen = pty.openpty()
+    shown: list[bytes] = []
+
+    def watch() -> None:  # read as it is written: a full pty would stop the command
+        while True:
+            try:
+                chunk = os.read(terminal, 4096)
+            except OSError:  # EIO: the command ended and closed its end
+                return
+            if not chunk:
+                return
+            shown.append(chunk)
+
+    watcher = threading.Thread(target=watch, daemon=True)
+    watcher.start()
+    try:
+        done = subprocess.run(
+            [str(GQL), "derive", "rebuild"],
+            env={**env, "TERM": "xterm-256color", "COLUMNS": "100"},
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=screen,
+            text=True,
+            timeout=patient(60),
+            check=False,
+        )
+    finally:
+        os.close(screen)
+    watcher.join(timeout=patient(10))
+    os.close(terminal)
+    text = b"".join(shown).decode(errors="replace")
+
+    assert done.returncode == 0, text
+    assert "readings read" in text
+    assert "device-months derived" in text
+    assert "rebuilt the history" in done.stdout  # the summary on stdout, the bars on stderr
+    assert "readings read" not in done.stdout
 
 
 def test_derive_rebuild_and_serve_derive_say_what_a_table_lacks_and_how_to_add_it(
