@@ -80,7 +80,9 @@ class PeakRss:
 
 
 def metric(server: Server, name: str) -> float:
-    text = server.http.get("/metrics").text
+    # The server is busy writing to 200 subscriptions on a machine that may be slow and loaded:
+    # a scrape may take long, and only the deadline of the caller's wait is the limit.
+    text = server.http.get("/metrics", timeout=PATIENCE).text
     found = re.search(rf"^{re.escape(name)} (\S+)$", text, re.MULTILINE)
     return float(found.group(1)) if found else 0.0
 
