@@ -3,8 +3,19 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PYTEST_ARGS ?=
+# pytest-xdist workers for `make test`, each with a DynamoDB Local of its own (0: no xdist).
+# Modules are handed out in the order tests/conftest.py gives them (longest first): without
+# --no-loadscope-reorder, xdist would sort them by their number of tests, and a long module
+# of one test would start last and run alone.
+TEST_WORKERS ?= 3
+XDIST = $(if $(filter-out 0,$(TEST_WORKERS)),-n $(TEST_WORKERS) --dist loadscope --no-loadscope-reorder)
+# The test runs' DynamoDB Locals live minutes, not hours: the quick JIT alone and the serial GC
+# halve the CPU they take from the tests (scripts/dynamodb-local).
+TEST_JAVA_OPTS ?= -XX:TieredStopAtLevel=1 -XX:+UseSerialGC
+TEST_ENV = DYNAMODB_LOCAL_INSTANCES=$(or $(filter-out 0,$(TEST_WORKERS)),1) \
+	DYNAMODB_LOCAL_JAVA_OPTS="$(TEST_JAVA_OPTS)"
 
-.PHONY: venv lint test test-slow serve schema
+.PHONY: venv lint test test-slow test-slow-machine serve schema
 
 venv: $(VENV)/.installed
 
@@ -19,17 +30,26 @@ lint: venv
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-# pytest runs in a private network namespace with DynamoDB Local on 127.0.0.1:8000.
-# npm packages the tests drive (graphql-ws, Apollo Client) are installed first: the namespace
-# has no network.
+# pytest runs in a private network namespace with DynamoDB Local on 127.0.0.1:8000 (one per
+# xdist worker, on 8000, 8001, ...). npm packages the tests drive (graphql-ws, Apollo Client)
+# are installed first: the namespace has no network.
 test: lint client-tools apollo-client
 	scripts/dynamodb-local --install-only
-	scripts/in-netns $(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(TEST_ENV) scripts/in-netns $(BIN)/python -m pytest $(XDIST) $(PYTEST_ARGS)
+
+# The whole suite as a slow machine runs it: pinned to one core, with every DynamoDB Local
+# call (DynamoDB Streams too) answered SLOW_MACHINE_DELAY_MS later by scripts/delay-proxy.
+SLOW_MACHINE_DELAY_MS ?= 5
+
+test-slow-machine: lint client-tools apollo-client
+	scripts/dynamodb-local --install-only
+	$(TEST_ENV) DYNAMODB_LOCAL_DELAY_MS=$(SLOW_MACHINE_DELAY_MS) \
+		taskset -c 0 scripts/in-netns $(BIN)/python -m pytest $(XDIST) $(PYTEST_ARGS)
 
 # The long runs (full fuzz, 50-client concurrency), also inside the namespace.
 test-slow: venv client-tools apollo-client
 	scripts/dynamodb-local --install-only
-	scripts/in-netns $(BIN)/python -m pytest -m slow $(PYTEST_ARGS)
+	$(TEST_ENV) scripts/in-netns $(BIN)/python -m pytest $(XDIST) -m slow $(PYTEST_ARGS)
 
 serve: venv
 	$(BIN)/gql serve $(SERVE_ARGS)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -46,18 +47,28 @@ class Settings:
     subscription_buffer: int = 1000
     max_subscriptions_per_connection: int = 100
     max_sockets: int = 1000
+    # Sockets not yet past connection_init: at most this many of max_sockets (None: a tenth).
+    max_pending_sockets: int | None = None
     ws_init_timeout: float = 10.0
+    # Per socket: outgoing bytes queued before senders wait; a socket that accepts nothing
+    # for ws_send_timeout while messages wait is aborted (SLOW_CONSUMER).
+    ws_send_buffer_bytes: int = 256 * 1024
+    ws_send_timeout: float = 10.0
     ws_ping_seconds: float = 15.0
     stream_poll_seconds: float = 0.5
     stream_max_outage_seconds: float = 30.0
     # Readings Device.stats and Device.series may evaluate in one request (issue 11).
     history_read_budget: int = 10_000
     series_max_buckets: int = 1000
-    # The derived history (issue 16): its table (None: "<table>History"), how long a consumer
-    # may stay silent before history.consuming turns false, and devices derived at once.
+    # The derived history (issue 16): its table (None: <table>History), staleness, threads.
     history_table: str | None = None
     history_stale_seconds: float = 60.0
     derive_threads: int = 8
+
+    @property
+    def pending_sockets(self) -> int:
+        limit = self.max_pending_sockets or max(1, self.max_sockets // 10)
+        return min(limit, self.max_sockets)
 
     @property
     def streams_endpoint_url(self) -> str | None:
@@ -115,11 +126,15 @@ class Settings:
                     f"GQL_SHUTDOWN_DELAY_SECONDS: {delay:g} must be below "
                     f"GQL_SHUTDOWN_SECONDS ({shutdown:g}), which bounds the whole shutdown"
                 )
+        table = read.table("GQL_TABLE", "Devices")
+        history = read.table("GQL_HISTORY_TABLE", f"{table}History")
+        if history == table:
+            raise ConfigError(f"GQL_HISTORY_TABLE: must not be the readings table, {table!r}")
         secrets = tuple(s.encode() for s in read.items("GQL_CURSOR_SECRET"))
         if any(len(s) < 16 for s in secrets):
             raise ConfigError("GQL_CURSOR_SECRET: each secret must be at least 16 characters")
         return cls(
-            table=read.text("GQL_TABLE") or "Devices",
+            table=table,
             backend=backend,  # type: ignore[arg-type]
             endpoint_url=endpoint,
             streams_endpoint=read.url("AWS_ENDPOINT_URL_DYNAMODB_STREAMS"),
@@ -148,13 +163,16 @@ class Settings:
                 "GQL_MAX_SUBSCRIPTIONS_PER_CONNECTION", 100, low=1
             ),
             max_sockets=read.integer("GQL_MAX_SOCKETS", 1000, low=1),
+            max_pending_sockets=read.integer("GQL_MAX_PENDING_SOCKETS", 0, low=1) or None,
             ws_init_timeout=read.seconds("GQL_WS_INIT_TIMEOUT", 10.0),
+            ws_send_buffer_bytes=read.integer("GQL_WS_SEND_BUFFER_BYTES", 256 * 1024, low=1024),
+            ws_send_timeout=read.seconds("GQL_WS_SEND_TIMEOUT", 10.0),
             ws_ping_seconds=read.seconds("GQL_WS_PING_SECONDS", 15.0),
             stream_poll_seconds=read.seconds("GQL_STREAM_POLL_SECONDS", 0.5),
             stream_max_outage_seconds=read.seconds("GQL_STREAM_MAX_OUTAGE_SECONDS", 30.0),
             history_read_budget=read.integer("GQL_HISTORY_READ_BUDGET", 10_000, low=1),
             series_max_buckets=read.integer("GQL_SERIES_MAX_BUCKETS", 1000, low=1),
-            history_table=read.text("GQL_HISTORY_TABLE"),
+            history_table=history if read.text("GQL_HISTORY_TABLE") else None,
             history_stale_seconds=read.seconds("GQL_HISTORY_STALE_SECONDS", 60.0),
             derive_threads=read.integer("GQL_DERIVE_THREADS", 8, low=1),
             **_auth_settings(read),
@@ -226,6 +244,11 @@ class _Reader:
     def text(self, name: str) -> str | None:
         value = self.env.get(name, "").strip()
         return value or None
+
+    def table(self, name: str, default: str) -> str:
+        if re.fullmatch(r"[A-Za-z0-9_.-]{3,255}", value := self.text(name) or default):
+            return value  # DynamoDB's rule for table names
+        raise ConfigError(f"{name}: {value!r} is not a table name (3-255 of A-Z a-z 0-9 _ - .)")
 
     def url(self, name: str) -> str | None:
         value = self.text(name)

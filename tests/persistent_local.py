@@ -1,7 +1,10 @@
-"""A DynamoDB Local of a test's own, on disk (`-dbPath`), that it can stop and start again.
+"""A DynamoDB Local of a test's (or a module's) own, that it can stop and start again.
 
-Started with scripts/dynamodb-local on another port than the shared one, so that stopping it
-touches no other test; only inside the private network namespace (scripts/in-netns).
+On disk (`-dbPath`, so its tables survive a restart) or in memory (`data=None`: a fresh one,
+with none of the tables that a long run leaves in the shared one). Started with
+scripts/dynamodb-local on another port than the shared ones, so that stopping it touches no
+other test; only inside the private network namespace (scripts/in-netns). It inherits
+DYNAMODB_LOCAL_DELAY_MS, so under `make test-slow-machine` it answers as slowly as the others.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import pytest
 from botocore.config import Config
 
 from tests.hardening.fakes import unused_port
+from tests.timing import patient
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -25,9 +29,10 @@ SCRIPT = Path(__file__).resolve().parents[1] / "scripts" / "dynamodb-local"
 
 
 class PersistentDynamoDBLocal:
-    """A DynamoDB Local of this test's own, on disk, that can be stopped and started again."""
+    """A DynamoDB Local of this test's own, on disk (in memory when `data` is None), that can
+    be stopped and started again."""
 
-    def __init__(self, data: Path, log: Path) -> None:
+    def __init__(self, data: Path | None, log: Path) -> None:
         self.data = data
         self.log = log
         self.port = unused_port()
@@ -37,17 +42,27 @@ class PersistentDynamoDBLocal:
             "dynamodb",
             endpoint_url=self.url,
             region_name="us-east-1",
+            # Its own: a module-scoped user is set up before the test's clean AWS environment.
+            aws_access_key_id="local",
+            aws_secret_access_key="local",
             # Patient: on a loaded machine a freshly started DynamoDB Local answers slowly.
-            config=Config(connect_timeout=1, read_timeout=10, retries={"total_max_attempts": 1}),
+            config=Config(
+                connect_timeout=1, read_timeout=patient(10), retries={"total_max_attempts": 1}
+            ),
         )
 
     def start(self, timeout: float = 60.0) -> float:
-        """Start it and wait until it answers; returns how long that took."""
+        """Start it and wait (`patient(timeout)`) until it answers; returns how long it took."""
         started = time.monotonic()
+        timeout = patient(timeout)
         env = {**os.environ, "DYNAMODB_LOCAL_PORT": str(self.port)}
+        storage = ["-dbPath", str(self.data)] if self.data is not None else []
+        # -sharedDb, as scripts/in-netns: one database whatever the credentials and region
+        # (the streams client and a test's own clients need not share a key).
+        storage.append("-sharedDb")
         with self.log.open("ab") as log:
             self.process = subprocess.Popen(
-                [str(SCRIPT), "-dbPath", str(self.data)],
+                [str(SCRIPT), *storage],
                 env=env,
                 stdin=subprocess.DEVNULL,
                 stdout=log,

@@ -65,6 +65,13 @@ class Subscriber:
         self._changes.append(change)
         self._wake.set()
 
+    def fail(self, error: LiveError) -> None:
+        """End now with `error`, dropping what is buffered (the client will not read it)."""
+        self._changes.clear()
+        if self._error is None:  # an error that ended it already is the one to tell
+            self._ended, self._error = True, error
+        self._wake.set()
+
     def end(self, error: LiveError | None = None) -> None:
         """No more changes: those buffered are still delivered, then the error if any."""
         if not self._ended:

@@ -13,6 +13,7 @@ from strawberry.types import ExecutionContext
 from gql.config import Settings
 from gql.schema.batch import BatchMutation
 from gql.schema.context import Context, Cursors, Services
+from gql.schema.executor import Executor
 from gql.schema.extensions import extensions_for
 from gql.schema.mutation import Mutation
 from gql.schema.query import query_type
@@ -40,6 +41,7 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
         subscription=Subscription,
         extensions=extensions_for(settings),
         config=StrawberryConfig(disable_field_suggestions=settings.production),
+        execution_context_class=Executor,
     )
     _publish_patch_as_info(schema)
     return schema

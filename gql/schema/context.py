@@ -22,7 +22,7 @@ from gql.store import BATCH_GET_SIZE, Budget, Entry, within
 
 if TYPE_CHECKING:
     from gql.config import Settings
-    from gql.live import Hub
+    from gql.live import Hub, Subscriber
     from gql.observe import Metrics
     from gql.store import HistoryTable, ReadingStore
 
@@ -104,6 +104,8 @@ class Context:
     socket: bool = False
     # The connection_init payload of a WebSocket (Strawberry sets it).
     connection_params: Any = None
+    # A socket's live subscriptions, so that the edge can end them all (gql/web/sockets.py).
+    subscribers: set[Subscriber] = field(default_factory=set)
     readings: DataLoader[ReadingKey, Reading | None] = field(init=False)
     latest: DataLoader[str, Reading | None] = field(init=False)
     registry: DataLoader[str, Entry | None] = field(init=False)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
@@ -17,6 +18,7 @@ from graphql import (
     ValidationContext,
     ValidationRule,
 )
+from strawberry.exceptions import MissingQueryError
 from strawberry.extensions import (
     AddValidationRules,
     MaskErrors,
@@ -28,6 +30,7 @@ from strawberry.extensions import (
 )
 from strawberry.extensions.disable_introspection import DisableIntrospection
 from strawberry.relay import GlobalIDValueError
+from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 
 from gql.access import load_trusted_documents
 from gql.config import Settings
@@ -39,6 +42,8 @@ from gql.store import to_number
 log = logging.getLogger("gql.errors")
 
 INTERNAL_MESSAGE = "Internal server error."
+# Raised by Strawberry when the request names no operation it can run: the client's doing.
+REQUEST_ERRORS = (CannotGetOperationTypeError, InvalidOperationTypeError, MissingQueryError)
 
 
 class ErrorCodes(MaskErrors):
@@ -72,6 +77,8 @@ class ErrorCodes(MaskErrors):
             return _with(error, error.message, {"code": code})
         if isinstance(original, GlobalIDValueError):
             return _with(error, f"id: {original}", {"code": "BAD_USER_INPUT"})
+        if isinstance(original, REQUEST_ERRORS):
+            return _with(error, error.message, {"code": "BAD_USER_INPUT"})
         log.error("unexpected error at %s", error.path, exc_info=original)
         return _with(error, INTERNAL_MESSAGE, {"code": "INTERNAL_SERVER_ERROR"}, masked=True)
 
@@ -132,6 +139,25 @@ class NumberLiterals(ValidationRule):
             self.report_error(GraphQLError(exc.message, node))
 
 
+class DocumentCache(ParserCache):
+    """Strawberry's ParserCache, except that a document that does not parse is left unparsed.
+
+    ParserCache parses inside its hook, so a syntax error (or too many tokens) is raised out of
+    the hook: over HTTP something above catches it, but over a WebSocket nothing does, and the
+    client got a bare `complete` while the log got the document in a traceback. Left unparsed,
+    Strawberry parses it again itself and answers the error as a request error, on every
+    transport.
+    """
+
+    def on_parse(self) -> Iterator[None]:
+        context = self.execution_context
+        with contextlib.suppress(GraphQLError):
+            context.graphql_document = self.cached_parse_document(
+                context.query, **context.parse_options
+            )
+        yield
+
+
 class TextValidationCache(SchemaExtension):
     """strawberry's ValidationCache, keyed by the query text rather than the parsed document.
 
@@ -188,7 +214,7 @@ def extensions_for(settings: Settings) -> list[Callable[[], SchemaExtension]]:
     extensions: list[Callable[[], SchemaExtension]] = [
         OperationRecorder,
         ErrorCodes,
-        lambda: ParserCache(maxsize=256),
+        lambda: DocumentCache(maxsize=256),
         TextValidationCache,
         lambda: AddValidationRules(rules),
         lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),

@@ -90,8 +90,12 @@ class Subscription:
             if hub is None:
                 raise StreamDisabledError("live changes are not served by this server")
             async with hub.subscribe(interest) as changes:
-                async for change in changes:
-                    yield ReadingChange.of(change)
+                info.context.subscribers.add(changes)
+                try:
+                    async for change in changes:
+                        yield ReadingChange.of(change)
+                finally:
+                    info.context.subscribers.discard(changes)
         except GqlError as exc:
             codes.append(exc.code)
             raise

@@ -61,17 +61,24 @@ class Tables:
         write_capacity: int = 10,
         wait: bool = False,
         timeout: float = 120.0,
+        stream: bool = True,
     ) -> tuple[bool, TableInfo]:
-        """Create the table (and the history table) unless it exists; (created, description)."""
+        """Create the table (and the history table) unless it exists; (created, description).
+
+        With its stream on, as live changes and the consumer need, unless `stream` is False (a
+        table that nothing reads the stream of: every write to a stream-enabled table costs a
+        stream record too).
+        """
         throughput = {"ReadCapacityUnits": read_capacity, "WriteCapacityUnits": write_capacity}
         provisioned = billing == "provisioned"
         params: dict[str, Any] = {
             "TableName": self.db.table,
             "KeySchema": KEY_SCHEMA,
             "AttributeDefinitions": ATTRIBUTE_DEFINITIONS,
-            "StreamSpecification": STREAM_ON,
             "GlobalSecondaryIndexes": [index_definition(throughput if provisioned else None)],
         }
+        if stream:
+            params["StreamSpecification"] = STREAM_ON
         created = self.describe_or_none() is None
         if created:
             created = self._create(params, throughput if provisioned else None)

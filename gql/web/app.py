@@ -30,7 +30,7 @@ from gql.web.backend import Backend, hub_for
 from gql.web.graphiql import ASSETS_PATH, GraphiQLPage, assets
 from gql.web.http import AuthMiddleware, BodyLimitMiddleware, authenticator_for
 from gql.web.shutdown import Drain
-from gql.web.sockets import SocketLimit
+from gql.web.slots import SocketLimit
 from gql.web.view import GraphQLView
 
 log = logging.getLogger("gql.app")
@@ -51,7 +51,9 @@ class GraphQLApp(GraphQLView):
         )
         self.services = services
         self.ping_seconds = settings.ws_ping_seconds
-        self.sockets = SocketLimit(settings.max_sockets)
+        self.sockets = SocketLimit(settings.max_sockets, settings.pending_sockets)
+        self.send_buffer_bytes = settings.ws_send_buffer_bytes
+        self.send_timeout = settings.ws_send_timeout
         # Built here, at start-up, so that a bad JWKS file stops the server before it serves.
         self.authenticator = authenticator_for(settings)
         self.documents = documents_for(settings)

@@ -36,6 +36,8 @@ from gql.web.app import create_app
 from gql.web.shutdown import Drain
 
 log = logging.getLogger("gql")
+# An import string, so that each worker process of `--workers N` loads it too.
+WS_PROTOCOL = "gql.web.wsprotocol:AbortingWebSocketProtocol"
 # What the lifespan's shutdown (executor, backend, exporting spans) is left after the drain.
 LIFESPAN_MARGIN = 0.5
 
@@ -74,6 +76,9 @@ def log_config(settings: Settings) -> dict[str, Any]:
         "stream": "ext://sys.stderr",
     }
     config["loggers"]["gql"] = {"handlers": ["gql"], "level": "INFO", "propagate": False}
+    # websockets' "connection open" per socket (gql/web/wsprotocol.py): the socket's one line
+    # comes when it ends (gql/web/view.py).
+    config["loggers"]["gql.web.frames"] = {"level": "WARNING"}
     return config
 
 
@@ -156,6 +161,8 @@ def serve(
         timeout_graceful_shutdown=int(settings.shutdown_seconds),
         # A WebSocket message is a GraphQL request too: the same limit as an HTTP body.
         ws_max_size=settings.max_body_bytes,
+        # uvicorn's own, able to abort a connection whose peer stopped reading.
+        ws=WS_PROTOCOL,
     )
     if workers > 1:
         # Several workers need an import string: each process builds its own app from the

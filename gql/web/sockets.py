@@ -1,133 +1,189 @@
-"""GraphQL over WebSocket at the edge: frames, pings, the init timeout, credentials, the cap.
+"""GraphQL over WebSocket at the edge: one socket's reading, writing, limits and ending.
 
-Strawberry speaks both subprotocols; what it lacks for this server is here:
+Strawberry speaks both subprotocols (the handlers are in transportws.py and legacyws.py); what
+it lacks for this server is here and there:
 
 - text frames: the view's `encode_json` gives bytes (orjson), and Strawberry would send them
   as binary frames, which graphql-ws clients refuse ("Message is missing the 'type' property");
-- graphql-transport-ws: a server `ping` every `ping_seconds`, so proxies keep idle sockets;
-- legacy graphql-ws: a connection_init timeout (4408) and 4403 on a refused credential, as
-  graphql-transport-ws has (Strawberry closes that one with 1011);
-- a cap on open sockets per process: beyond it a socket is accepted and closed at once with
-  1013 "Try Again Later" (the code clients such as graphql-ws retry on, with back-off).
+- every client message is checked before it is read (gql/web/protocol.py): 4400 otherwise;
+- every error an operation meets is sent with `extensions.code`, as over HTTP;
+- writes go through a bounded outbox (gql/web/outbox.py): a client that stops reading is
+  dropped, its subscriptions ended with SLOW_CONSUMER;
+- a cap on open sockets per process, and a smaller one on sockets not yet past
+  connection_init (gql/web/slots.py): beyond them a socket is closed at once with 1013
+  "Try Again Later" (the code clients such as graphql-ws retry on, with back-off);
+- one log line per socket when it ends (gql/web/view.py), and no tracebacks for what clients do.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
-from collections.abc import Mapping
+import logging
+from collections.abc import AsyncGenerator, Mapping
 from typing import Any
 
-from starlette.websockets import WebSocketDisconnect
+from starlette.types import Message
 from strawberry.asgi import ASGIWebSocketAdapter
-from strawberry.exceptions import ConnectionRejectionError
-from strawberry.http.exceptions import WebSocketDisconnected
-from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
-    BaseGraphQLTransportWSHandler,
-)
-from strawberry.subscriptions.protocols.graphql_transport_ws.types import ConnectionInitMessage
-from strawberry.subscriptions.protocols.graphql_ws.handlers import BaseGraphQLWSHandler
-from strawberry.subscriptions.protocols.graphql_ws.types import (
-    ConnectionInitMessage as LegacyInitMessage,
-)
-from strawberry.types.unset import UnsetType
+from strawberry.http.exceptions import NonJsonMessageReceived, NonTextMessageReceived
 
+from gql.errors import SlowConsumerError
 from gql.schema import Context
+from gql.web.jsonbody import decode, unstorable_number
+from gql.web.outbox import Outbox
+from gql.web.slots import Slot
+from gql.web.wsprotocol import ABORT
 
 TRY_AGAIN_LATER = 1013
+INTERNAL = 1011
 FORBIDDEN = 4403
 INIT_TIMEOUT = 4408
+TOO_MANY_INITS = 4429
+# Keys of the ASGI scope: the socket's slot (set by the view), and its adapter (for the log).
+SLOT = "gql.slot"
+ADAPTER = "gql.socket"
+INTERNAL_ERROR = {
+    "message": "Internal server error.",
+    "extensions": {"code": "INTERNAL_SERVER_ERROR"},
+}
+
+log = logging.getLogger("gql.websocket")
 
 
-class SocketLimit:
-    """Open sockets of this process; `acquire` says no beyond `maximum`."""
-
-    def __init__(self, maximum: int) -> None:
-        self.maximum = maximum
-        self.open = 0
-
-    def acquire(self) -> bool:
-        if self.open >= self.maximum:
-            return False
-        self.open += 1
-        return True
-
-    def release(self) -> None:
-        self.open -= 1
+def coded(message: str, code: str = "BAD_USER_INPUT") -> dict[str, Any]:
+    return {"message": message, "extensions": {"code": code}}
 
 
-class TextFrames(ASGIWebSocketAdapter):
-    async def send_json(self, message: Mapping[str, object]) -> None:
-        try:
-            await self.ws.send_text(self.view.encode_json_string(message))
-        except WebSocketDisconnect as exc:
-            raise WebSocketDisconnected from exc
+class SocketAdapter(ASGIWebSocketAdapter):
+    """One socket as Strawberry's handlers see it: JSON in, text frames out through an outbox."""
 
+    def __init__(self, view: Any, request: Any, response: Any) -> None:
+        super().__init__(view, request, response)
+        scope = response.scope
+        self.outbox = Outbox(
+            response,
+            max_bytes=view.send_buffer_bytes,
+            stall_seconds=view.send_timeout,
+            abort=scope.get("extensions", {}).get(ABORT),
+        )
+        self.slot: Slot | None = scope.get(SLOT)
+        if self.slot is not None:
+            self.slot.evict = self._evict
+        scope[ADAPTER] = self
+        self.peer_code: int | None = None
+        self.evicted = False
+        self.slow_subscriptions = 0
+        self._stopping: asyncio.Task[Any] | None = None
+        self._evicting: asyncio.Task[None] | None = None
+        if self.slot is not None and self.slot.released:  # evicted before it was accepted
+            self._evict()
 
-class TransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
-    """graphql-transport-ws, with a server ping every `view.ping_seconds` once acknowledged."""
-
-    pinger: asyncio.Task[None] | None = None
-
-    async def handle_connection_init(self, message: ConnectionInitMessage) -> None:
-        await super().handle_connection_init(message)
-        if self.connection_acknowledged and self.pinger is None:
-            self.pinger = asyncio.create_task(self._ping(getattr(self.view, "ping_seconds", 15.0)))
-
-    async def shutdown(self) -> None:
-        if self.pinger is not None:
-            self.pinger.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self.pinger
-        await super().shutdown()
-
-    async def _ping(self, seconds: float) -> None:
+    async def iter_json(
+        self, *, ignore_parsing_errors: bool = False
+    ) -> AsyncGenerator[object, None]:
         while True:
-            await asyncio.sleep(seconds)
+            message = await self._receive()
+            if message["type"] == "websocket.disconnect":
+                self.peer_code = message.get("code")
+                return
+            text = message.get("text")
+            if text is None:
+                raise NonTextMessageReceived
             try:
-                await self.send_message({"type": "ping"})
-            except (WebSocketDisconnected, RuntimeError, OSError):
-                return  # the socket is closing; the handler's own loop sees it
+                decoded = decode(text)
+            except (ValueError, RecursionError) as exc:
+                raise NonJsonMessageReceived from exc
+            yield decoded
+
+    async def _receive(self) -> Message:
+        """The next ASGI message, or a disconnect once the outbox has given the socket up (a
+        stalled peer may never send another frame)."""
+        if self._stopping is None:
+            self._stopping = asyncio.create_task(self.outbox.gone.wait())
+        receiving: asyncio.Task[Any] = asyncio.create_task(self.ws.receive())
+        await asyncio.wait((receiving, self._stopping), return_when=asyncio.FIRST_COMPLETED)
+        if receiving.done():
+            message: Message = receiving.result()
+            return message
+        receiving.cancel()
+        return {"type": "websocket.disconnect", "code": self.outbox.close_code or 1006}
+
+    async def send_json(self, message: Mapping[str, object]) -> None:
+        await self.outbox.send(self.view.encode_json_string(message))
+
+    async def close(self, code: int, reason: str) -> None:
+        await self.outbox.close(code, reason)
+
+    def acknowledged(self) -> None:
+        if self.slot is not None:
+            self.slot.acknowledged()
+
+    def _evict(self) -> None:
+        self.evicted = True
+        reason = "too many sockets waiting for connection_init; retry later"
+        self._evicting = asyncio.ensure_future(self.close(TRY_AGAIN_LATER, reason))
+
+    def finish(self) -> None:
+        """The handler is done: stop writing, free the slot."""
+        self.outbox.shutdown()
+        if self._stopping is not None:
+            self._stopping.cancel()
+        if self.slot is not None:
+            self.slot.release()
+
+    def describe(self) -> str:
+        """How the socket ended, for its one log line: codes and counts, never a document."""
+        box = self.outbox
+        if box.stalled:
+            return (
+                f"aborted: the client stopped reading for {box.stall_seconds:g} s "
+                f"({self.slow_subscriptions} subscriptions ended with SLOW_CONSUMER)"
+            )
+        if self.evicted:
+            return "closed 1013: evicted while waiting for connection_init"
+        if box.close_code is not None:
+            return f"closed {box.close_code} by the server: {box.close_reason}"
+        return f"closed {self.peer_code} by the client"
 
 
-class LegacyWSHandler(BaseGraphQLWSHandler[Context, None]):
-    """graphql-ws (subscriptions-transport-ws), with an init timeout and 4403 on refusal."""
+class SocketEdge:
+    """What both subprotocols' handlers add to Strawberry's: refusals and SLOW_CONSUMER."""
 
-    initialised = False
+    websocket: SocketAdapter
+    context: Context
+    max_subscriptions_per_connection: int | None
 
-    async def handle(self) -> None:
-        timer = asyncio.create_task(self._init_timeout())
-        try:
-            await super().handle()
-        finally:
-            timer.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await timer
+    def watch_outbox(self) -> None:
+        self.websocket.outbox.on_stall = self.end_subscriptions
 
-    async def _init_timeout(self) -> None:
-        await asyncio.sleep(self.view.connection_init_wait_timeout.total_seconds())
-        if not self.initialised:
-            with contextlib.suppress(RuntimeError, OSError):
-                await self.websocket.close(INIT_TIMEOUT, "Connection initialisation timeout")
+    def end_subscriptions(self) -> None:
+        """The client stopped reading: every subscription of the socket ends with SLOW_CONSUMER."""
+        seconds = self.websocket.outbox.stall_seconds
+        error = SlowConsumerError(
+            f"the client read nothing for {seconds:g} s and its socket was dropped; reconnect, "
+            "re-read with queries and subscribe again"
+        )
+        subscribers = list(self.context.subscribers)
+        for subscriber in subscribers:
+            subscriber.fail(error)
+        self.websocket.slow_subscriptions = len(subscribers)
 
-    async def handle_connection_init(self, message: LegacyInitMessage) -> None:
-        self.initialised = True
-        payload = message.get("payload")
-        if payload is not None and not isinstance(payload, dict):
-            await self.send_message({"type": "connection_error"})
-            await self.websocket.close(code=1000, reason="")
-            return
-        self.context.connection_params = payload
-        try:
-            ack: Any = await self.view.on_ws_connect(self.context)
-        except ConnectionRejectionError as exc:
-            await self.send_message({"type": "connection_error", "payload": exc.payload})
-            await self.websocket.close(code=FORBIDDEN, reason="Forbidden")
-            return
-        if isinstance(ack, UnsetType) or ack is None:
-            await self.send_message({"type": "connection_ack"})
-        else:
-            await self.send_message({"type": "connection_ack", "payload": ack})
-        self.connection_acknowledged = True
-        if self.keep_alive:
-            self.keep_alive_task = asyncio.create_task(self.handle_keep_alive())
+    async def send_error(self, op_id: str, payload: object) -> None:
+        """An `error` message for an operation that never started."""
+        await self.websocket.send_json({"type": "error", "id": op_id, "payload": payload})
+
+    def refusal(self, payload: dict[str, Any], running: int) -> dict[str, Any] | None:
+        """The coded error an operation gets instead of running, or None to run it."""
+        limit = self.max_subscriptions_per_connection
+        if limit is not None and running >= limit:
+            # The message Strawberry gives, which clients may match; the limit beside the code.
+            refused = coded("Subscription limit reached")
+            refused["extensions"]["limit"] = limit
+            return refused
+        problem = unstorable_number(payload.get("variables"))
+        return coded(problem) if problem is not None else None
+
+    def failed(self, exc: BaseException, doing: str) -> None:
+        """A fault of this server, not of the client: one line, without the document (which
+        a traceback's locals and messages may hold); the traceback at debug level only."""
+        log.error("websocket: %s while %s", type(exc).__name__, doing)
+        log.debug("websocket: %s while %s", type(exc).__name__, doing, exc_info=exc)

@@ -17,7 +17,8 @@ The same path serves GraphQL over WebSocket (subscriptions); its parts are in gq
 
 from __future__ import annotations
 
-import json
+import contextlib
+import time
 from typing import Any
 
 import orjson
@@ -25,7 +26,7 @@ from cross_web import AsyncHTTPRequestAdapter, HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
-from starlette.websockets import WebSocket
+from starlette.websockets import WebSocket, WebSocketDisconnect
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.http import GraphQLHTTPResponse, process_result
@@ -37,21 +38,17 @@ from gql.access import Authenticator, Documents
 from gql.errors import (
     BackendUnavailableError,
     GqlError,
-    InputError,
     PersistedQueryNotFoundError,
     UnauthenticatedError,
 )
 from gql.observe import current
 from gql.schema import Context
-from gql.store import to_number
 from gql.web.http import error_body
-from gql.web.sockets import (
-    TRY_AGAIN_LATER,
-    LegacyWSHandler,
-    SocketLimit,
-    TextFrames,
-    TransportWSHandler,
-)
+from gql.web.jsonbody import decode, unstorable_number
+from gql.web.legacyws import LegacyWSHandler
+from gql.web.slots import SocketLimit
+from gql.web.sockets import ADAPTER, SLOT, TRY_AGAIN_LATER, SocketAdapter, log
+from gql.web.transportws import TransportWSHandler
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 JSON = "application/json"
@@ -63,13 +60,15 @@ def _media_type(request: Request) -> str:
 
 
 class GraphQLView(GraphQL[Context, None]):
-    websocket_adapter_class = TextFrames
+    websocket_adapter_class = SocketAdapter
     graphql_transport_ws_handler_class = TransportWSHandler
     graphql_ws_handler_class = LegacyWSHandler
     # Set per app from the settings (gql/web/app.py).
     authenticator = Authenticator()
     ping_seconds = 15.0
     sockets = SocketLimit(1000)
+    send_buffer_bytes = 256 * 1024
+    send_timeout = 10.0
     # Which document runs (persisted queries, trusted documents); None: the query as sent.
     documents: Documents | None = None
     # Cache-Control of a successful query named by hash over GET; None: no header.
@@ -95,15 +94,30 @@ class GraphQLView(GraphQL[Context, None]):
         await response(scope, receive, send)
 
     async def _serve_socket(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if not self.sockets.acquire():
+        slot = self.sockets.admit()
+        if slot is None:
             socket = WebSocket(scope, receive=receive, send=send)
-            await socket.accept(subprotocol=await self.pick_websocket_subprotocol(socket))
-            await socket.close(TRY_AGAIN_LATER, "too many open sockets; retry later")
+            # The client may be gone already: nothing to tell, nothing to log.
+            with contextlib.suppress(WebSocketDisconnect, OSError, RuntimeError):
+                await socket.accept(subprotocol=await self.pick_websocket_subprotocol(socket))
+                await socket.close(TRY_AGAIN_LATER, "too many open sockets; retry later")
             return
+        scope[SLOT] = slot
+        started = time.monotonic()
         try:
             await super().__call__(scope, receive, send)
         finally:
-            self.sockets.release()
+            slot.release()
+            adapter: SocketAdapter | None = scope.get(ADAPTER)
+            if adapter is not None:  # None: refused before it was accepted (origin)
+                adapter.finish()
+                log.info(
+                    "websocket %s %s after %.1f s, %d messages sent",
+                    _client(scope),
+                    adapter.describe(),
+                    time.monotonic() - started,
+                    adapter.outbox.sent,
+                )
 
     async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
         """The one check of a socket's credential, on its connection_init (refused: 4403).
@@ -208,10 +222,17 @@ class GraphQLView(GraphQL[Context, None]):
         # Numbers are checked as text: once parsed into a double, a 39-digit value or 1e400
         # can no longer be told apart from a storable one.
         text = data.decode() if isinstance(data, bytes) else data
-        body = _DECODER.decode(text)
+        body = decode(text)
         if isinstance(body, dict):
-            _refuse_unstorable(body.get("variables"), "$")
+            problem = unstorable_number(body.get("variables"))
+            if problem is not None:
+                raise HTTPException(400, problem)
         return body
+
+
+def _client(scope: Scope) -> str:
+    client = scope.get("client")
+    return f"{client[0]}:{client[1]}" if client else "-"
 
 
 def _has_errors(response_data: GraphQLHTTPResponse | list[GraphQLHTTPResponse]) -> bool:
@@ -224,47 +245,3 @@ def _record_codes(codes: list[str]) -> None:
     record = current.get()
     if record is not None:
         record.codes.extend(codes)
-
-
-class _Unstorable:
-    """A number as written in the body, kept as text because a double would round it."""
-
-    def __init__(self, text: str) -> None:
-        self.text = text
-
-
-def _float(text: str) -> float | _Unstorable:
-    try:
-        to_number(text, "")
-    except InputError:
-        return _Unstorable(text)
-    return float(text)
-
-
-def _int(text: str) -> int | float | _Unstorable:
-    if len(text.lstrip("-")) <= 15:  # exact as a double: the common case, kept an int
-        return int(text)
-    # Beyond that graphql-core's Float refuses an int it cannot hold exactly, while the same
-    # number written in the document is accepted as a double: a variable is treated the same.
-    return _float(text)
-
-
-# Built once: json.loads with hooks builds a decoder on every call (a third of its time).
-_DECODER = json.JSONDecoder(parse_float=_float, parse_int=_int, parse_constant=_Unstorable)
-
-
-def _refuse_unstorable(value: object, path: str) -> None:
-    """BAD_USER_INPUT naming the variable, e.g. `$info.temperature1`, of the first bad number."""
-    if isinstance(value, _Unstorable):
-        where = path.replace("$.", "$", 1)
-        try:
-            to_number(value.text, where)
-        except InputError as exc:
-            raise HTTPException(400, exc.message) from None
-        raise HTTPException(400, f"{where}: {value.text} is not a number DynamoDB can store")
-    if isinstance(value, dict):
-        for key, item in value.items():
-            _refuse_unstorable(item, f"{path}.{key}")
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            _refuse_unstorable(item, f"{path}[{index}]")

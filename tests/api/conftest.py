@@ -35,7 +35,9 @@ from gql.store.client import DynamoDB
 from gql.store.readings import ReadingStore
 from gql.store.tables import Tables
 from gql.web.app import create_app
+from gql.web.server import WS_PROTOCOL
 from tests.conftest import BACKENDS, local_client
+from tests.timing import patient
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -112,8 +114,19 @@ class Api:
         self.client.delete_table(TableName=self.table)
 
 
+# The request budget of a server under test whose budget is not what it tests (seconds, before
+# tests/timing.py's factor): a slow machine must not turn its answers into BACKEND_UNAVAILABLE.
+ROOMY_BUDGET = 30.0
+# The budget `gql serve` has when nothing is configured: for the tests of budgets and faults.
+DEFAULT_BUDGET = Settings.request_timeout
+
+
 def settings_for(table: str, **overrides: Any) -> Settings:
-    return replace(Settings(table=table, cursor_secrets=(SECRET,)), **overrides)
+    """Settings for a test server: a roomy request budget unless `overrides` set one."""
+    settings = Settings(
+        table=table, cursor_secrets=(SECRET,), request_timeout=patient(ROOMY_BUDGET)
+    )
+    return replace(settings, **overrides)
 
 
 def reading(
@@ -157,7 +170,7 @@ def new_table(api: Api, *, read_budget: int = 1000) -> Iterator[ReadingStore]:
     """A new empty table on the backend of `api`, and a store over it; deleted afterwards."""
     name = f"Devices-{uuid.uuid4().hex[:8]}"
     tables = Tables(DynamoDB(api.client, name), sleep=lambda _: None)
-    tables.create(wait=True)
+    tables.create(wait=True, stream=False)  # no test here reads a stream: see tests/conftest.py
     try:
         yield store_for(api.client, name, api.backend, read_budget=read_budget)
     finally:
@@ -230,7 +243,8 @@ def standalone_api(
             name = f"Devices-{uuid.uuid4().hex[:8]}"
             history = f"{name}History" if derived else None
             tables = Tables(DynamoDB(client, name), history=history, sleep=lambda _: None)
-            tables.create(wait=True)
+            # The history is rebuilt from the readings below: nothing reads the stream.
+            tables.create(wait=True, stream=False)
             try:
                 store = store_for(client, name, backend, read_budget=read_budget)
                 seed(store)
@@ -256,13 +270,16 @@ class serve_in_thread:  # lower case: used as a context manager, like open()
         with socket.socket() as sock:
             sock.bind(("127.0.0.1", 0))
             self.port = sock.getsockname()[1]
-        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning")
+        # The WebSocket protocol `gql serve` runs, which can abort a socket that stalls.
+        config = uvicorn.Config(
+            app, host="127.0.0.1", port=self.port, log_level="warning", ws=WS_PROTOCOL
+        )
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 
     def __enter__(self) -> str:
         self.thread.start()
-        deadline = time.monotonic() + 10
+        deadline = time.monotonic() + patient(10)
         while not self.server.started:
             if time.monotonic() > deadline or not self.thread.is_alive():
                 raise RuntimeError("the test server did not start")
@@ -271,4 +288,4 @@ class serve_in_thread:  # lower case: used as a context manager, like open()
 
     def __exit__(self, *exc: object) -> None:
         self.server.should_exit = True
-        self.thread.join(timeout=10)
+        self.thread.join(timeout=patient(10))

@@ -14,6 +14,7 @@ from gql.web.app import create_app
 from tests.api.conftest import serve_in_thread, settings_for
 from tests.api.test_metrics import Series, moved, series, without_durations
 from tests.live.wsclient import TRANSPORT_WS, session
+from tests.timing import patient
 
 CHANGES = """subscription ($kinds: [ChangeKind!]) {
   readingChanges(deviceId: "metrics-live", kinds: $kinds) { kind datacount }
@@ -50,7 +51,7 @@ async def test_a_subscription_counts_once_when_it_ends_and_is_active_meanwhile(u
     before = scrape(url)
     async with session(url, TRANSPORT_WS) as socket:
         await socket.subscribe("1", CHANGES)
-        await asyncio.sleep(0.3)
+        await asyncio.sleep(patient(0.3))
         during = scrape(url)
         assert during[series("gql_subscriptions_active")] == 1
         assert not subscription_series(moved(before, during)).get(
@@ -61,7 +62,7 @@ async def test_a_subscription_counts_once_when_it_ends_and_is_active_meanwhile(u
         message = await socket.receive()
         assert message["payload"]["data"]["readingChanges"]["kind"] == "INSERT"
         await socket.stop("1")
-        await asyncio.sleep(0.3)
+        await asyncio.sleep(patient(0.3))
     after = scrape(url)
     assert subscription_series(moved(before, after)) == {
         series("gql_requests_total", operation_type="subscription", outcome="ok"): 1,
@@ -78,7 +79,7 @@ async def test_a_refused_subscription_counts_as_an_error_with_its_code(url: str)
         await socket.subscribe("1", CHANGES, {"kinds": []})
         message = await socket.receive()
         assert message["payload"]["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
-        await asyncio.sleep(0.2)
+        await asyncio.sleep(patient(0.2))
     changes = without_durations(moved(before, scrape(url)))
     assert subscription_series(changes) == {
         series("gql_requests_total", operation_type="subscription", outcome="error"): 1,

@@ -68,7 +68,13 @@ def found(pages: list[Page]) -> list[int]:
     return [edge["node"]["datacount"] for page in pages for edge in page["edges"]]
 
 
-@pytest.fixture(scope="module", params=BACKENDS)
+# On moto the walks take half a minute (in-process moto scans the whole table for every page),
+# and they are the same tests as on DynamoDB Local, which the default run keeps; the moto half
+# runs with `make test-slow`. Paging on moto is covered by the store's tests (test_store_reads).
+PARAMS = [pytest.param(b, marks=pytest.mark.slow) if b == "moto" else b for b in BACKENDS]
+
+
+@pytest.fixture(scope="module", params=PARAMS)
 def api(request: pytest.FixtureRequest) -> Iterator[Api]:
     with standalone_api(request.param, seed) as served:
         yield served

@@ -14,6 +14,7 @@ import pytest
 
 from tests.integration.conftest import Server, bare_env
 from tests.live.wsclient import LEGACY_WS, TRANSPORT_WS, session
+from tests.timing import patient
 
 CHANGES = """subscription ($d: ID) {
   readingChanges(deviceId: $d) { kind deviceId datacount reading { info { temperature1 } } }
@@ -34,7 +35,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
 async def test_a_change_made_through_the_api_reaches_a_subscriber(server: Server) -> None:
     async with session(server.url, TRANSPORT_WS) as socket:
         await socket.subscribe("1", CHANGES, {"d": "serve-1"})
-        await asyncio.sleep(0.3)
+        await asyncio.sleep(patient(0.3))
         response = await asyncio.to_thread(
             server.http.post, "/graphql", json={"query": PUT, "variables": {"d": "serve-1"}}
         )
@@ -67,11 +68,11 @@ async def test_sigterm_completes_open_subscriptions_then_closes_the_sockets(
         ]
         for socket in sockets:
             await socket.subscribe("1", CHANGES)
-        await asyncio.sleep(0.3)
-        exited = asyncio.create_task(asyncio.to_thread(server.terminate, 15))
+        await asyncio.sleep(patient(0.3))
+        exited = asyncio.create_task(asyncio.to_thread(server.terminate, patient(15)))
         for socket in sockets:
-            assert await socket.receive(timeout=10) == {"id": "1", "type": "complete"}
-            assert await socket.closed_with(timeout=10) in (1000, 1001, 1012)
+            assert await socket.receive(timeout=patient(10)) == {"id": "1", "type": "complete"}
+            assert await socket.closed_with(timeout=patient(10)) in (1000, 1001, 1012)
         # The exit code is the business of HTTP graceful shutdown (branch obs): uvicorn re-raises
         # the SIGTERM it caught once it has shut down.
         assert await exited in (0, -signal.SIGTERM)

@@ -23,6 +23,7 @@ from gql.web.app import create_app
 from tests.api.conftest import serve_in_thread, settings_for
 from tests.live.fakes import FakeSource, change
 from tests.live.wsclient import PROTOCOLS, TRANSPORT_WS, GraphQLSocket, connect, session
+from tests.timing import patient
 
 CHANGES = "subscription { readingChanges { kind datacount } }"
 KEY = "k-0123456789"
@@ -143,7 +144,7 @@ async def test_a_socket_that_never_sends_connection_init_is_closed_with_4408(
     async with connect(limited, protocol) as socket:
         started = time.monotonic()
         assert await socket.closed_with() == 4408
-    assert time.monotonic() - started < 3
+    assert time.monotonic() - started < patient(3)  # the 0.3 s init timeout, not another
 
 
 async def test_the_server_keeps_idle_sockets_alive(limited: str, protocol: str) -> None:
@@ -224,7 +225,7 @@ async def test_a_subscriber_that_falls_behind_gets_slow_consumer(
     burst = [change("burst", n) for n in range(3000)]
     async with session(scripted.url, protocol) as socket:
         await socket.subscribe("1", CHANGES)
-        await asyncio.sleep(0.2)
+        await asyncio.sleep(patient(0.2))
         for c in burst:  # far faster than any socket drains
             hub.publish(c)
         received = 0
@@ -234,7 +235,7 @@ async def test_a_subscriber_that_falls_behind_gets_slow_consumer(
         assert await socket.receive() == {"id": "1", "type": "complete"}
     assert codes == ["SLOW_CONSUMER"]
     assert received < len(burst)
-    for _ in range(100):
+    for _ in range(round(patient(100))):  # 2 s, on a quiet machine
         if hub.subscriptions == 0:
             break
         await asyncio.sleep(0.02)

@@ -25,6 +25,7 @@ from gql.web.app import create_app
 from tests.api.conftest import SECRET, serve_in_thread
 from tests.conftest import LOCAL_URL, local_client
 from tests.live.wsclient import PROTOCOLS, TRANSPORT_WS, GraphQLSocket, session
+from tests.timing import patient
 
 CHANGES = """subscription ($d: ID, $filter: ReadingCondition, $kinds: [ChangeKind!]) {
   readingChanges(deviceId: $d, filter: $filter, kinds: $kinds) {
@@ -108,7 +109,7 @@ async def write(url: str, document: str, **variables: Any) -> None:
 
 async def subscribed(socket: GraphQLSocket, **variables: Any) -> None:
     await socket.subscribe("1", CHANGES, variables)
-    await asyncio.sleep(0.5)  # the reader opens the stream at its current end
+    await asyncio.sleep(patient(0.5))  # the reader opens the stream at its current end
 
 
 async def nothing_more(socket: GraphQLSocket) -> None:

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import LOCAL_URL, NO_LOCAL
+from tests.timing import patient
 
 REPO = Path(__file__).resolve().parents[2]
 KEYS = [
@@ -51,7 +52,7 @@ def test_quick_bench_writes_every_ratio_as_json(
         stdin=subprocess.DEVNULL,
         capture_output=True,
         text=True,
-        timeout=240,
+        timeout=patient(240),
         check=False,
     )
 

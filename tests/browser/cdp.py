@@ -20,6 +20,8 @@ from typing import Any
 
 from websockets.sync.client import connect
 
+from tests.timing import patient
+
 CHROMIUM_CANDIDATES = ("chromium", "chromium-browser")
 FLAGS = (
     "--headless",
@@ -54,7 +56,7 @@ class Browser:
     """A headless chromium with a fresh profile, and one page in it (`page`)."""
 
     def __init__(self, executable: str, *, timeout: float = 20.0) -> None:
-        self.timeout = timeout
+        self.timeout = timeout = patient(timeout)
         # chromium's helpers may still write into the profile as it exits (seen under load).
         self.profile = tempfile.TemporaryDirectory(
             prefix="gql-chromium-", ignore_cleanup_errors=True
@@ -171,7 +173,9 @@ class Page:
     def wait_for(
         self, expression: str, what: str, *, timeout: float = 15.0, check: Callable[[Any], bool]
     ) -> Any:
-        """Evaluate `expression` until `check` accepts its value; return that value."""
+        """Evaluate `expression` until `check` accepts its value (for `patient(timeout)`);
+        return that value."""
+        timeout = patient(timeout)
         deadline = time.monotonic() + timeout
         value: Any = None
         while time.monotonic() < deadline:

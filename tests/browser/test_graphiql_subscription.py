@@ -23,6 +23,7 @@ from gql.schema import sdl
 from gql.web.app import create_app
 from tests.api.conftest import SECRET, serve_in_thread
 from tests.browser.cdp import Browser, CdpError, Page, find_chromium
+from tests.timing import patient
 
 pytestmark = pytest.mark.skipif(
     "readingChanges" not in sdl(), reason="this build serves no Subscription.readingChanges"
@@ -108,7 +109,7 @@ def test_graphiql_runs_a_subscription_over_the_pages_own_socket(page: Page, base
 
     # Later changes replace it as they come.
     put(base_url, 100)
-    deadline = time.monotonic() + 10
+    deadline = time.monotonic() + patient(10)
     while time.monotonic() < deadline:
         shown = json.loads(page.evaluate(VALUE.format(json.dumps(RESULT))) or "{}")
         if shown.get("data", {}).get("readingChanges", {}).get("datacount") == 100:

@@ -26,6 +26,8 @@ from typing import IO, Any
 import httpx
 import yaml
 
+from tests.timing import patient
+
 ROOT = Path(__file__).resolve().parents[2]
 VENV_BIN = Path(sys.executable).parent
 
@@ -234,7 +236,7 @@ def running(argv: list[str], env: Mapping[str, str], port: int) -> Iterator[Serv
             if process.poll() is None:
                 process.send_signal(signal.SIGTERM)
                 try:
-                    process.wait(timeout=15)
+                    process.wait(timeout=patient(15))
                 except subprocess.TimeoutExpired:
                     process.kill()
                     process.wait()
@@ -242,7 +244,8 @@ def running(argv: list[str], env: Mapping[str, str], port: int) -> Iterator[Serv
 
 
 def _wait_until_healthy(server: Server, argv: list[str]) -> None:
-    deadline = time.monotonic() + 30
+    limit = patient(30)
+    deadline = time.monotonic() + limit
     while True:
         if server.process.poll() is not None:
             code = server.process.returncode
@@ -253,5 +256,7 @@ def _wait_until_healthy(server: Server, argv: list[str]) -> None:
         except httpx.TransportError:
             pass
         if time.monotonic() > deadline:
-            raise AssertionError(f"{argv} did not answer /healthz in 30 s: {server.output()}")
+            raise AssertionError(
+                f"{argv} did not answer /healthz in {limit:g} s: {server.output()}"
+            )
         time.sleep(0.1)

@@ -25,12 +25,15 @@ import pytest
 from gql.store.client import DynamoDB
 from gql.store.tables import Tables
 from tests.conftest import LOCAL_URL, NO_LOCAL, local_client
+from tests.timing import patient
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLES = REPO / "client-examples"
 BIN = Path(sys.executable).parent  # the virtualenv's bin: python (with httpx) and gql
 API_KEY = "example-api-key-0123456789"
-STEP_TIMEOUT = 30.0
+STEP_TIMEOUT = 30.0  # seconds on a quiet machine: waited `patient(STEP_TIMEOUT)`
+# The examples' server: a roomy request budget, whatever the machine (see tests/api/conftest.py).
+REQUEST_BUDGET = 30.0
 
 
 @dataclass(frozen=True)
@@ -116,7 +119,7 @@ class Server:
             cwd=REPO,
             capture_output=True,
             text=True,
-            timeout=STEP_TIMEOUT,
+            timeout=patient(STEP_TIMEOUT),
             check=False,
             stdin=subprocess.DEVNULL,
         )
@@ -148,6 +151,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     env = base_env() | db_env
     env["GQL_CURSOR_SECRET"] = "examples-cursor-secret-0123456789"
     env["GQL_API_KEYS"] = f"another-key-abcdefghij,{API_KEY}"
+    env["GQL_REQUEST_TIMEOUT"] = f"{patient(REQUEST_BUDGET):g}"
     port = free_port()
     log = tmp_path_factory.mktemp("examples") / "server.log"
     with log.open("w") as out:
@@ -173,7 +177,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
 
 
 def _wait_until_up(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + 30
+    limit = patient(30)
+    deadline = time.monotonic() + limit
     while time.monotonic() < deadline:
         if process.poll() is not None:
             pytest.fail(f"gql serve exited with {process.returncode}:\n{log.read_text()}")
@@ -183,7 +188,7 @@ def _wait_until_up(url: str, process: subprocess.Popen[bytes], log: Path) -> Non
         except httpx.TransportError:
             pass
         time.sleep(0.05)
-    pytest.fail(f"gql serve did not answer on {url} within 30 s:\n{log.read_text()}")
+    pytest.fail(f"gql serve did not answer on {url} within {limit:g} s:\n{log.read_text()}")
 
 
 @pytest.fixture

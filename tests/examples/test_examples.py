@@ -31,6 +31,7 @@ from gql.store.readings import ReadingStore
 from gql.store.tables import Tables
 from tests.conftest import local_client
 from tests.examples.conftest import API_KEY, EXAMPLES, FLAVOURS, REPO, Flavour, Result, Server
+from tests.timing import patient
 
 Key = tuple[str, int]
 Info = tuple[str, tuple[float, ...]]  # info_timestamp, temperature1..5
@@ -284,7 +285,9 @@ def test_the_operations_file_runs_in_order(fresh: Server) -> None:
 
     def run(name: str, variables: dict[str, Any]) -> dict[str, Any]:
         payload = {"query": text, "operationName": name, "variables": variables}
-        response = httpx.post(fresh.url, json=payload, headers={"x-api-key": API_KEY}, timeout=10)
+        response = httpx.post(
+            fresh.url, json=payload, headers={"x-api-key": API_KEY}, timeout=patient(10)
+        )
         body: dict[str, Any] = response.json()
         assert response.status_code == 200, body
         assert "errors" not in body, body

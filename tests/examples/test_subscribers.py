@@ -18,6 +18,7 @@ from gql.schema import sdl
 from tests.conftest import local_client
 from tests.examples.conftest import API_KEY, BIN, Server
 from tests.examples.subscribers import Running, subscriber_argv
+from tests.timing import patient
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -61,7 +62,7 @@ class Writer:
             self.server.url,
             json={"query": document, "variables": variables},
             headers={"x-api-key": API_KEY},
-            timeout=10,
+            timeout=patient(10),
         )
         body = response.json()
         assert "errors" not in body, body
@@ -79,7 +80,7 @@ class Writer:
 def prime(writer: Writer, subscribers: list[Running]) -> None:
     """Write reading 0 until each subscriber has printed it: the stream is then being read
     (a subscription sees changes from about one poll interval after it starts)."""
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + patient(30)
     waiting = list(subscribers)
     n = 0
     while waiting:
@@ -111,7 +112,7 @@ def test_every_change_is_printed_once_in_order_with_its_kind(flavour: str, table
     )
     try:
         for subscriber in (everything, hot):
-            greeted = subscriber.wait_for(lambda x: x.startswith("Listening"), timeout=30)
+            greeted = subscriber.wait_for(lambda x: x.startswith("Listening"), timeout=patient(30))
             assert greeted, subscriber.report() + "\n" + subscriber.stop()[1]
         assert everything.seen[0] == f"Listening for changes to device {DEVICE} (Ctrl-C to stop)"
         writer = Writer(table)
@@ -139,7 +140,7 @@ def test_every_change_is_printed_once_in_order_with_its_kind(flavour: str, table
         writer.boto3_put(DEVICE, 9, "1612530000", "50")  # the last one
 
         for subscriber in (everything, hot):
-            last = subscriber.wait_for(lambda x: f"{DEVICE} : 9 " in x, timeout=30)
+            last = subscriber.wait_for(lambda x: f"{DEVICE} : 9 " in x, timeout=patient(30))
             assert last, subscriber.report()
     finally:
         results = [everything.stop(), hot.stop()]
@@ -165,7 +166,7 @@ def test_every_change_is_printed_once_in_order_with_its_kind(flavour: str, table
 @pytest.mark.parametrize("flavour", FLAVOURS)
 def test_without_the_api_key_the_socket_is_refused(flavour: str, table: Server) -> None:
     subscriber = Running(subscriber_argv(flavour, DEVICE), table.env(api_key=None))
-    code, stderr = subscriber.finish(timeout=15)
+    code, stderr = subscriber.finish(timeout=patient(15))
     assert code == 1, subscriber.report() + stderr
     assert subscriber.seen == []
     assert stderr.startswith("error: the server closed the connection: 4403"), stderr
@@ -192,7 +193,7 @@ def test_with_the_stream_off_the_coded_error_ends_the_subscriber(
     )
     try:
         subscriber = Running(subscriber_argv(flavour), live.env())
-        code, stderr = subscriber.finish(timeout=15)
+        code, stderr = subscriber.finish(timeout=patient(15))
     finally:
         live.drop_table()
     assert code == 1, subscriber.report() + stderr
@@ -211,7 +212,7 @@ def test_a_bad_argument_or_no_server_fails_the_subscriber(
         ([], f"error: cannot reach {closed_url.replace('http', 'ws')}"),
     ):
         subscriber = Running(subscriber_argv(flavour, *args), live.env(url=closed_url))
-        code, stderr = subscriber.finish(timeout=15)
+        code, stderr = subscriber.finish(timeout=patient(15))
         assert code == 1, stderr
         assert stderr.startswith(message), stderr
         assert subscriber.seen == []

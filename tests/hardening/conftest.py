@@ -97,10 +97,10 @@ def local_ddb(request: pytest.FixtureRequest) -> Iterator[DynamoDBClient]:
 
 @pytest.fixture
 def local_table(local_ddb: DynamoDBClient) -> Iterator[str]:
-    """A fresh table on DynamoDB Local, deleted afterwards."""
+    """A fresh table on DynamoDB Local (its stream off: none is read here), deleted afterwards."""
     table = unique_table()
     tables = Tables(DynamoDB(local_ddb, table), sleep=lambda _: None)
-    tables.create(wait=True)
+    tables.create(wait=True, stream=False)
     yield table
     tables.delete()
 

@@ -23,6 +23,7 @@ import pytest
 from gql.store.readings import ReadingStore
 from tests.api.conftest import settings_for
 from tests.hardening.conftest import Figure, served
+from tests.timing import patient
 
 ROOT = Path(__file__).resolve().parents[2]
 TOOLS = ROOT / ".cache" / "apollo-client" / "node_modules"
@@ -42,7 +43,7 @@ class Node:
             ["node", str(self.script), *args],
             capture_output=True,
             text=True,
-            timeout=60,
+            timeout=patient(60),
             check=False,
         )
         assert done.returncode == 0, done.stderr

@@ -15,7 +15,7 @@ import pytest
 
 from gql.config import Settings
 from gql.store.readings import ReadingStore
-from tests.api.conftest import settings_for
+from tests.api.conftest import DEFAULT_BUDGET, settings_for
 from tests.conftest import LOCAL_URL
 from tests.hardening.conftest import Figure, Http, Serve, codes
 from tests.hardening.fakes import BlackHole, SwitchableProxy, unused_port
@@ -39,7 +39,12 @@ def timed(call: Callable[[], Any]) -> tuple[Any, float]:
 
 
 def app_on(serve: Serve, store_at: StoreAt, endpoint: str, **overrides: Any) -> Http:
-    settings = settings_for("Devices", backend="aws", endpoint_url=endpoint, **overrides)
+    settings = settings_for(
+        "Devices",
+        backend="aws",
+        endpoint_url=endpoint,
+        **{"request_timeout": DEFAULT_BUDGET, **overrides},
+    )
     return serve(settings, store_at(settings))
 
 
@@ -142,7 +147,9 @@ def proxy(local_table: str) -> Iterator[SwitchableProxy]:
 
 @pytest.fixture
 def proxied(serve: Serve, store_at: StoreAt, proxy: SwitchableProxy, local_table: str) -> Http:
-    settings = settings_for(local_table, backend="aws", endpoint_url=proxy.url)
+    settings = settings_for(
+        local_table, backend="aws", endpoint_url=proxy.url, request_timeout=DEFAULT_BUDGET
+    )
     return serve(settings, store_at(settings))
 
 

@@ -18,7 +18,7 @@ import pytest
 
 from gql.config import RetryMode, Settings
 from gql.store.readings import ReadingStore
-from tests.api.conftest import settings_for
+from tests.api.conftest import DEFAULT_BUDGET, settings_for
 from tests.hardening.conftest import Figure, Http, Serve, codes, decoded
 from tests.hardening.fakes import FakeDynamoDB
 
@@ -99,7 +99,7 @@ def test_throttled_requests_with_default_settings_get_throttled(
     # With the defaults (standard mode, 3 attempts, 2.5 s budget) botocore's backoff for
     # throttling (up to 1 s, then up to 2 s, ...) must still end in THROTTLED: a table that is
     # throttled is not "unavailable", and clients act on the difference.
-    http, settings = throttled_app(serve, store_at, throttling)
+    http, settings = throttled_app(serve, store_at, throttling, request_timeout=DEFAULT_BUDGET)
     clients = 12
 
     async def one(client: httpx.AsyncClient) -> tuple[list[str], float]:

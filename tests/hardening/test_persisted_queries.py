@@ -16,6 +16,7 @@ import pytest
 from gql.store.readings import ReadingStore
 from tests.api.conftest import settings_for
 from tests.hardening.conftest import GRAPHQL_RESPONSE, Figure, Http, codes, decoded, served
+from tests.timing import patient
 
 QUERY = "query Typename { __typename }"
 TRUSTED = "query Device($id: ID!) { device(deviceId: $id) { deviceId } }"
@@ -208,7 +209,7 @@ def test_a_malformed_manifest_stops_gql_serve_naming_file_and_entry(tmp_path: Pa
         env=env,
         capture_output=True,
         text=True,
-        timeout=60,
+        timeout=patient(60),
         check=False,
     )
     assert done.returncode == 1

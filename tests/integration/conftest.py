@@ -27,6 +27,7 @@ import pytest
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 
 from tests.conftest import LOCAL_URL, NO_LOCAL, local_client
+from tests.timing import patient
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -40,6 +41,8 @@ ACCEPTANCE_QUERY = (
     '{ readingsByDevice(deviceId: "10001") { edges { node { datacount info { temperature1 } } } } }'
 )
 MAX_PAGES = 1000
+# Seconds: the request budget of servers under test whose budget is not what they test.
+ROOMY_BUDGET = 30.0
 
 Item = dict[str, Any]
 
@@ -96,14 +99,14 @@ def unique_table(prefix: str) -> str:
 def run_gql(
     *args: str | Path, env: Mapping[str, str], timeout: float = 60
 ) -> subprocess.CompletedProcess[str]:
-    """Run `gql ARGS` to the end (killed after `timeout`), stdin not a terminal."""
+    """Run `gql ARGS` to the end (killed after `patient(timeout)`), stdin not a terminal."""
     return subprocess.run(
         [str(GQL), *map(str, args)],
         env=dict(env),
         stdin=subprocess.DEVNULL,
         capture_output=True,
         text=True,
-        timeout=timeout,
+        timeout=patient(timeout),
         check=False,
     )
 
@@ -204,18 +207,20 @@ class Server:
     """`gql serve` in a subprocess on a free port, killed on exit if it still runs.
 
     `http` is a client for it. The server's output goes to files, not pipes, so that a chatty
-    server never blocks on a full pipe, and a failing test can show its stderr.
+    server never blocks on a full pipe, and a failing test can show its stderr. Its request
+    budget is roomy (ROOMY_BUDGET) unless `env` sets GQL_REQUEST_TIMEOUT: no test of a
+    server that is not about budgets may fail because the machine is slow.
     """
 
     def __init__(self, env: Mapping[str, str], log_dir: Path, *args: str) -> None:
-        self.env = dict(env)
+        self.env = {"GQL_REQUEST_TIMEOUT": f"{patient(ROOMY_BUDGET):g}", **env}
         self.args = args  # more `gql serve` options, e.g. --workers 2
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.stdout_path = log_dir / "stdout.txt"
         self.stderr_path = log_dir / "stderr.txt"
         self.process: subprocess.Popen[bytes] | None = None
-        self.http = httpx.Client(base_url=self.url, timeout=10)
+        self.http = httpx.Client(base_url=self.url, timeout=patient(10))
 
     def __enter__(self) -> Server:
         command = [str(GQL), "serve", "--host", "127.0.0.1", "--port", str(self.port), *self.args]
@@ -224,7 +229,7 @@ class Server:
                 command, env=self.env, stdin=subprocess.DEVNULL, stdout=out, stderr=err
             )
         try:
-            self._wait_until_healthy(timeout=20)
+            self._wait_until_healthy(timeout=patient(20))
         except BaseException:
             self.close()
             raise
@@ -266,8 +271,10 @@ class Server:
         pytest.fail(f"gql serve was not healthy after {timeout:g} s; its stderr:\n{self.stderr}")
 
     def terminate(self, timeout: float) -> int:
-        """SIGTERM, then the exit code; fails the test if it takes longer than `timeout`."""
+        """SIGTERM, then the exit code; fails the test if it takes longer than
+        `patient(timeout)`."""
         assert self.process is not None
+        timeout = patient(timeout)
         self.process.send_signal(signal.SIGTERM)
         try:
             return self.process.wait(timeout=timeout)

@@ -3,6 +3,7 @@
 Messages are read on a thread into a queue, so a test can write to the table and then wait for
 what arrives, with a deadline. Written from the protocol's description (graphql-ws's
 PROTOCOL.md), not from the server's code, so it checks the server speaks the protocol.
+Waits for what should come (the socket, a change, the end of `prime`) are `patient(...)`.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from typing import Any
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import ClientConnection, connect
 from websockets.typing import Subprotocol
+
+from tests.timing import patient
 
 Json = dict[str, Any]
 
@@ -58,6 +61,7 @@ class Subscriber:
         init_payload: Json | None = None,
         timeout: float = 10.0,
     ) -> None:
+        timeout = patient(timeout)
         self.url = graphql_url.replace("http", "ws", 1)
         self.messages: queue.Queue[Json | BaseException] = queue.Queue()
         self.stack = contextlib.ExitStack()
@@ -111,7 +115,9 @@ class Subscriber:
         raise SubscriptionEndedError(f"the server sent {message}")
 
     def collect_until(self, done: Callable[[Json], bool], timeout: float) -> list[Json]:
-        """Every change up to and including the first for which `done` holds."""
+        """Every change up to and including the first for which `done` holds, within
+        `patient(timeout)`."""
+        timeout = patient(timeout)
         deadline = time.monotonic() + timeout
         seen: list[Json] = []
         while True:
@@ -141,10 +147,11 @@ def prime(subscriber: Subscriber, write: Callable[[int], None], *, timeout: floa
     (the contract); there is no message that says when. A write that arrives shows the stream
     is being read, and every later write will arrive. Anything that arrived before is drained.
     """
+    timeout = patient(timeout)
     deadline = time.monotonic() + timeout
     for n in itertools.count(1):
         write(n)
-        change = subscriber.next_change(timeout=1.0)
+        change = subscriber.next_change(timeout=patient(1.0))
         if change is not None:
             while subscriber.next_change(timeout=0.5) is not None:
                 pass

@@ -24,6 +24,7 @@ from gql.web.app import create_app
 from tests.api.conftest import serve_in_thread
 from tests.live.wsclient import TRANSPORT_WS, session
 from tests.persistent_local import PersistentDynamoDBLocal
+from tests.timing import patient
 
 OUTAGE_SECONDS = 10.0
 CHANGES = """subscription ($d: ID) {
@@ -44,7 +45,7 @@ def put(local: PersistentDynamoDBLocal, table: str, datacount: int) -> None:
 
 
 def put_when_back(local: PersistentDynamoDBLocal, table: str, datacount: int) -> None:
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + patient(30)
     while True:
         try:
             put(local, table, datacount)
@@ -72,9 +73,10 @@ async def test_a_subscription_survives_a_10_s_outage_or_ends_with_a_code(
     with serve_in_thread(create_app(settings)) as url:
         async with session(url, TRANSPORT_WS) as socket, httpx.AsyncClient(base_url=url) as http:
             await socket.subscribe("1", CHANGES, {"d": "outage"})
-            await asyncio.sleep(1.0)  # about one poll interval: the subscription is reading
+            # A few poll intervals: the subscription is reading.
+            await asyncio.sleep(patient(1.0))
             await asyncio.to_thread(put, dynamodb_local, table, 1)
-            first = await socket.change("1", timeout=15)
+            first = await socket.change("1", timeout=patient(15))
             assert (first["kind"], first["datacount"]) == ("INSERT", 1)
             # A legacy string temperature arrives as a number.
             assert first["reading"]["info"]["temperature1"] == 21.5
@@ -87,7 +89,7 @@ async def test_a_subscription_survives_a_10_s_outage_or_ends_with_a_code(
             restart = await asyncio.to_thread(dynamodb_local.start)
             await asyncio.to_thread(put_when_back, dynamodb_local, table, 2)
 
-            message = await socket.receive(timeout=60)
+            message = await socket.receive(timeout=patient(60))
 
     codes = [e["extensions"]["code"] for e in during["errors"]]
     assert codes == ["BACKEND_UNAVAILABLE"], during

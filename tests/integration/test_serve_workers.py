@@ -25,6 +25,7 @@ from tests.integration.conftest import (
 from tests.integration.test_tutorial_flow import (
     test_tutorial_flow_through_graphql as tutorial_flow,  # not collected again under this name
 )
+from tests.timing import patient
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -60,7 +61,7 @@ def worker_pids(server: Server) -> set[str]:
 
 
 def test_two_worker_processes_start(server: Server) -> None:
-    deadline = time.monotonic() + 30  # the first worker may answer before the second is up
+    deadline = time.monotonic() + patient(30)  # the first worker may answer before the second is up
     while len(worker_pids(server)) < 2 and time.monotonic() < deadline:
         time.sleep(0.1)
 
@@ -82,7 +83,7 @@ def test_cursor_from_one_worker_is_accepted_by_the_other(server: Server) -> None
             f"{server.url}/graphql",
             json={"query": SCAN_ONE, "variables": {"after": after}},
             headers={"connection": "close"},
-            timeout=10,
+            timeout=patient(10),
         )
         body = response.json()
         assert "errors" not in body, f"{body}\n{server.stderr_tail()}"

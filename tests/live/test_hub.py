@@ -281,3 +281,23 @@ async def test_a_subscription_abandoned_while_opening_closes_what_it_opened() ->
         assert [c.key.datacount for c in await take(later, 1)] == [4]
     await hub.shutdown()
     assert source.calls[:3] == ["open", "close", "open"]
+
+
+async def test_failing_a_subscriber_drops_what_it_holds_and_ends_it_with_the_error() -> None:
+    # What the socket does to each subscription of a client that stopped reading.
+    subscriber = Subscriber(Interest(), capacity=10)
+    for datacount in range(3):
+        subscriber.offer(change(datacount=datacount))
+    subscriber.fail(SlowConsumerError("the client stopped reading"))
+    subscriber.offer(change(datacount=4))  # nothing more is taken
+    assert subscriber.pending == 0
+    with pytest.raises(SlowConsumerError):
+        await anext(subscriber)
+
+
+async def test_failing_keeps_the_error_that_ended_the_subscriber_first() -> None:
+    subscriber = Subscriber(Interest(), capacity=10)
+    subscriber.end(StreamGapError("the stream was re-created"))
+    subscriber.fail(SlowConsumerError("the client stopped reading"))
+    with pytest.raises(StreamGapError):
+        await anext(subscriber)

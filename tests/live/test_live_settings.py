@@ -55,3 +55,36 @@ def test_bad_values_are_refused_naming_the_variable(name: str, raw: str, message
     with pytest.raises(ConfigError) as refused:
         Settings.from_env({name: raw})
     assert message in str(refused.value)
+
+
+def test_websocket_limits_default_and_are_read() -> None:
+    defaults = Settings.from_env({})
+    assert defaults.pending_sockets == 100  # a tenth of GQL_MAX_SOCKETS
+    assert (defaults.ws_send_buffer_bytes, defaults.ws_send_timeout) == (256 * 1024, 10.0)
+    settings = Settings.from_env(
+        {
+            "GQL_MAX_SOCKETS": "50",
+            "GQL_MAX_PENDING_SOCKETS": "80",
+            "GQL_WS_SEND_BUFFER_BYTES": "65536",
+            "GQL_WS_SEND_TIMEOUT": "2.5",
+        }
+    )
+    assert settings.pending_sockets == 50  # never more than GQL_MAX_SOCKETS
+    assert (settings.ws_send_buffer_bytes, settings.ws_send_timeout) == (65536, 2.5)
+    assert Settings.from_env({"GQL_MAX_SOCKETS": "5"}).pending_sockets == 1
+
+
+@pytest.mark.parametrize(
+    ("name", "raw", "message"),
+    [
+        ("GQL_MAX_PENDING_SOCKETS", "0", "GQL_MAX_PENDING_SOCKETS: 0 is below the minimum of 1"),
+        ("GQL_WS_SEND_BUFFER_BYTES", "100", "GQL_WS_SEND_BUFFER_BYTES: 100 is below the minimum"),
+        ("GQL_WS_SEND_TIMEOUT", "never", "GQL_WS_SEND_TIMEOUT: 'never' is not a number"),
+    ],
+)
+def test_bad_websocket_limits_are_refused_naming_the_variable(
+    name: str, raw: str, message: str
+) -> None:
+    with pytest.raises(ConfigError) as refused:
+        Settings.from_env({name: raw})
+    assert message in str(refused.value)

@@ -3,6 +3,9 @@
 graphql-transport-ws: connection_init/ack, subscribe, next, error, complete, ping/pong.
 graphql-ws (legacy): connection_init/ack, start, data, error, complete, ka.
 Every frame it receives must be a text frame, as graphql-ws clients require.
+
+Waits for what should come default to `patient(5)` seconds (tests/timing.py); a timeout a
+test passes is used as it is (for "nothing comes within 0.3 s", say).
 """
 
 from __future__ import annotations
@@ -15,6 +18,8 @@ from typing import Any
 
 import websockets
 from websockets.asyncio.client import ClientConnection
+
+from tests.timing import patient
 
 TRANSPORT_WS = "graphql-transport-ws"
 LEGACY_WS = "graphql-ws"
@@ -51,8 +56,9 @@ class GraphQLSocket:
     async def send(self, message: Message) -> None:
         await self.connection.send(json.dumps(message))
 
-    async def receive(self, timeout: float = 5.0) -> Message:
+    async def receive(self, timeout: float | None = None) -> Message:
         """The next message that is not a keep-alive (pings are answered with pongs)."""
+        timeout = patient(5.0) if timeout is None else timeout
         while True:
             raw = await asyncio.wait_for(self.connection.recv(), timeout)
             assert isinstance(raw, str), f"a binary frame: {raw!r}"
@@ -63,7 +69,7 @@ class GraphQLSocket:
             elif message["type"] != "ka":
                 return message
 
-    async def event(self, op_id: str, timeout: float = 5.0) -> dict[str, Any]:
+    async def event(self, op_id: str, timeout: float | None = None) -> dict[str, Any]:
         """The payload of the next result of `op_id` (next / data)."""
         message = await self.receive(timeout)
         assert message.get("id") == op_id, message
@@ -71,7 +77,7 @@ class GraphQLSocket:
         payload: dict[str, Any] = message["payload"]
         return payload
 
-    async def change(self, op_id: str, timeout: float = 5.0) -> dict[str, Any]:
+    async def change(self, op_id: str, timeout: float | None = None) -> dict[str, Any]:
         """The next readingChanges event of `op_id`, which must have no errors."""
         payload = await self.event(op_id, timeout)
         assert "errors" not in payload, payload
@@ -93,8 +99,9 @@ class GraphQLSocket:
         assert closing == {"id": op_id, "type": "complete"}, closing
         return codes, "complete"
 
-    async def closed_with(self, timeout: float = 5.0) -> int | None:
+    async def closed_with(self, timeout: float | None = None) -> int | None:
         """The close code the server closed the socket with, skipping what came before."""
+        timeout = patient(5.0) if timeout is None else timeout
         try:
             while True:
                 await asyncio.wait_for(self.connection.recv(), timeout)
@@ -116,7 +123,7 @@ async def connect(
         subprotocols=[protocol],  # type: ignore[list-item]
         additional_headers=headers,
         origin=origin,  # type: ignore[arg-type]
-        open_timeout=5,
+        open_timeout=patient(5),
     ) as connection:
         assert connection.subprotocol == protocol
         yield GraphQLSocket(connection, protocol)

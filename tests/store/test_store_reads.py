@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
@@ -23,6 +23,7 @@ from gql.models import (
     ReadingKey,
 )
 from gql.store.readings import ReadingStore
+from tests.conftest import BACKENDS, table_on
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -244,12 +245,15 @@ def test_paging_in_descending_order_visits_every_reading_once(store: ReadingStor
     assert [n for p in pages for n in counts(p.readings)] == list(range(30, 0, -1))
 
 
-@pytest.fixture
-def sparse(client: DynamoDBClient, table: str) -> ReadingStore:
-    """1500 readings of device d of which 3 (datacount 250, 750, 1250) are hot; budget 100."""
-    store = ReadingStore(client, table, read_budget=100, sleep=lambda _: None)
-    store.batch_put(reading("d", n, 99 if n % 500 == 250 else 20) for n in range(1, 1501))
-    return store
+@pytest.fixture(scope="module", params=BACKENDS)
+def sparse(request: pytest.FixtureRequest) -> Iterator[ReadingStore]:
+    """1500 readings of device d of which 3 (datacount 250, 750, 1250) are hot; budget 100.
+
+    Alone in its table, written once per backend: the tests that take it only read."""
+    with table_on(request.param) as (client, table):
+        store = ReadingStore(client, table, read_budget=100, sleep=lambda _: None)
+        store.batch_put(reading("d", n, 99 if n % 500 == 250 else 20) for n in range(1, 1501))
+        yield store
 
 
 def test_filtered_page_is_returned_short_when_the_read_budget_is_spent(

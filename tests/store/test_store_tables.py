@@ -30,12 +30,12 @@ def fresh(client: DynamoDBClient) -> Iterator[Tables]:
 
 
 def test_describe_shows_an_active_table_its_key_schema_its_stream_and_time_index(
-    client: DynamoDBClient, table: str
+    client: DynamoDBClient, stream_table: str
 ) -> None:
-    arn = client.describe_table(TableName=table)["Table"]["LatestStreamArn"]
+    arn = client.describe_table(TableName=stream_table)["Table"]["LatestStreamArn"]
 
-    assert tables_for(client, table).describe() == TableInfo(
-        name=table,
+    assert tables_for(client, stream_table).describe() == TableInfo(
+        name=stream_table,
         status="ACTIVE",
         item_count=0,
         key_schema="device_id (HASH), datacount (RANGE)",
@@ -50,6 +50,13 @@ def test_create_of_a_new_table_reports_it_created(fresh: Tables) -> None:
     created, info = fresh.create(wait=True)
 
     assert (created, info.status) == (True, "ACTIVE")
+
+
+def test_create_without_a_stream_makes_a_table_without_one(fresh: Tables) -> None:
+    _, info = fresh.create(wait=True, stream=False)
+
+    assert (info.stream_view, info.stream_arn) == (None, None)
+    assert "stream:     off (live changes need it: gql table stream on)" in info.lines()
 
 
 def test_create_of_an_existing_table_changes_nothing(fresh: Tables) -> None:

@@ -23,6 +23,7 @@ from gql.store.readings import ReadingStore
 from gql.store.stream import StreamReader, make_streams_client
 from gql.store.tables import Tables
 from tests.conftest import LOCAL_URL, local_client
+from tests.timing import patient
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -65,9 +66,10 @@ def reader_for(local: DynamoDBClient, table: str) -> StreamReader:
 
 
 def collect(reader: StreamReader, count: int, timeout: float = 10.0) -> list[Change]:
-    """Poll until `count` changes came (failing after `timeout`), then once more for extras."""
+    """Poll until `count` changes came (failing after `patient(timeout)`), then once more for
+    extras."""
     changes: list[Change] = []
-    deadline = time.monotonic() + timeout
+    deadline = time.monotonic() + patient(timeout)
     while len(changes) < count:
         assert time.monotonic() < deadline, f"only {len(changes)} of {count} changes came"
         changes += reader.poll()
@@ -79,6 +81,7 @@ def collect(reader: StreamReader, count: int, timeout: float = 10.0) -> list[Cha
 def poll_until_error(reader: StreamReader, timeout: float = 10.0) -> tuple[list[Change], Exception]:
     """What the reader delivered before it raised, and what it raised."""
     delivered: list[Change] = []
+    timeout = patient(timeout)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:

@@ -22,6 +22,7 @@ from gql.store.readings import ReadingStore
 from gql.store.stream import StreamReader, make_streams_client
 from gql.store.tables import Tables
 from tests.persistent_local import PersistentDynamoDBLocal
+from tests.timing import patient
 
 if TYPE_CHECKING:
     pass
@@ -46,7 +47,7 @@ def poll_until_change(
     """The datacounts of the first changes to come, or [] and what ended the wait: a gap, or
     the last transient error (a backend just started may not answer at once)."""
     outcome: list[Change] | Exception = []
-    deadline = time.monotonic() + timeout
+    deadline = time.monotonic() + patient(timeout)
     while time.monotonic() < deadline:
         _, outcome = timed(reader.poll)
         if isinstance(outcome, StreamGapError):
