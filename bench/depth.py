@@ -285,7 +285,7 @@ def _series(plan: DepthPlan, url: str, proxy: CountingProxy, last: int) -> Figur
         f"series of {HOURS} hourly buckets over the same: items read (complete)",
         "<=",
         1000,
-        ratio=read,
+        ratio=float(read),
         summary=(
             f"{read:,} items in {seconds * 1000:.0f} ms; its {len(want)} buckets with readings"
             " equal the readings' figures"
