@@ -234,9 +234,12 @@ _LOCAL_FIXTURES = {"fresh_dynamodb_local"}
 
 
 # Folders whose modules run longest (subprocesses, servers, large tables) first, many small
-# modules last: xdist hands out modules in this order, and small ones fill the end of the run
-# instead of one long module starting last and running alone.
+# modules last: xdist hands out modules in this order (`make test` passes
+# --no-loadscope-reorder, or xdist would sort them by their number of tests), and small ones
+# fill the end of the run instead of one long module starting last and running alone.
 _FIRST_TO_LAST = [
+    "derive",  # each long one a few minutes, on a DynamoDB Local of its own (exactness, cost)
+    "relay",  # a redis-server of their own, restarted and trimmed on purpose: minutes too
     "bench",
     "integration",
     "browser",

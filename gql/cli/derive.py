@@ -51,7 +51,7 @@ def _consume(args: argparse.Namespace, settings: Settings) -> int:
 
     require_database(settings)
     dynamodb = client(settings)
-    _check_tables(settings, dynamodb)
+    check_tables(settings, dynamodb)
     consumer = consumer_for(settings, dynamodb)
     print(
         f"gql: deriving the history of table {settings.table} into {settings.history_name} at "
@@ -73,7 +73,7 @@ def _consume(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def _check_tables(settings: Settings, dynamodb: DynamoDBClient) -> None:
+def check_tables(settings: Settings, dynamodb: DynamoDBClient) -> None:
     """Say at once what is missing, rather than retrying for ever."""
     tables = Tables(DynamoDB(dynamodb, settings.table), history=settings.history_name)
     if tables.describe().index is None:
@@ -93,7 +93,7 @@ def _rebuild(args: argparse.Namespace, settings: Settings) -> int:
     require_database(settings)
     if args.device == "":
         raise GqlError("--device: must not be empty")
-    _check_tables(settings, client(settings))
+    check_tables(settings, client(settings))
     started = time.perf_counter()
     with _progress() as advance:
         summary = rebuild(settings, client(settings), device_id=args.device, progress=advance)

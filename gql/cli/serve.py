@@ -6,7 +6,7 @@ import argparse
 import os
 import secrets
 
-from gql.cli.common import Commands
+from gql.cli.common import Commands, client
 from gql.config import Settings
 from gql.errors import GqlError
 
@@ -50,6 +50,10 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
             f"--derive with --workers {args.workers} would run a consumer in every worker: run "
             "`gql derive` as a process of its own beside `gql serve --workers N`"
         )
+    if args.derive and backend != "embedded":
+        from gql.cli.derive import check_tables
+
+        check_tables(settings, client(settings))  # say at once what the consumer would lack
     if args.workers > 1:
         if backend == "embedded":
             raise GqlError(

@@ -61,7 +61,9 @@ def _tables(settings: Settings) -> Tables:
 
 
 def _create(args: argparse.Namespace, settings: Settings) -> int:
-    created, info = _tables(settings).create(
+    tables = _tables(settings)
+    had_history = tables.describe_history().status != "missing"
+    created, info = tables.create(
         billing=args.billing,
         read_capacity=args.read_capacity,
         write_capacity=args.write_capacity,
@@ -71,7 +73,13 @@ def _create(args: argparse.Namespace, settings: Settings) -> int:
     print(f"table {info.name} {verb} at {where(settings)} (status {info.status})")
     print(info.stream_lines()[0])  # a table that existed may have no stream
     print(info.index_line())
-    print(*_tables(settings).describe_history().lines(), sep="\n")
+    print(*tables.describe_history().lines(), sep="\n")
+    if not created and not had_history:
+        # Its readings are older than the history: only a rebuild derives them.
+        print(
+            f"history table {settings.history_name} created for a table that has readings: "
+            "run `gql table index on` if it has no time index, then `gql derive rebuild`"
+        )
     return 0
 
 

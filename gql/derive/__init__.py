@@ -6,11 +6,14 @@ What is derived (the history table, `<table>History`, key pk/sk, both strings):
         a rollup: one device, one UTC-aligned period (5 minutes, hour, day, calendar month,
         calendar year; <start> is its first second, offset and zero-padded so that strings
         sort as numbers), or the readings whose timestamp is not a time ("none"). Attributes:
-        v (version), n (count), lo/hi (lowest/highest datacount), t0/t1 (earliest/latest
-        time), and per temperature k: c<k> count, s<k> exact decimal sum (a string), m<k>/x<k>
-        min/max.
+        v (version: a random number, new with every write), n (count), lo/hi (lowest/highest
+        datacount), t0/t1 (earliest/latest time), and per temperature k: c<k> count, s<k>
+        exact decimal sum (a string), m<k>/x<k> min/max. A rollup whose readings are all gone
+        is kept with n = 0 (never deleted: its version must outlive it, see step 4).
     pk = "#", sk = "r#<device id>"     the registry entry: the device's total (every year plus
         "none"), so `devices`, readingCount and first/lastRecordedAt read one item each.
+        A device whose readings are all deleted keeps an entry with n = 0, which `devices`
+        leaves out and `device(deviceId:)` answers as readingCount 0.
     pk = "#", sk = "s#<reporter>"      a consumer's status: upTo, backlog, when it reported.
     pk = "#", sk = "c#<stream>#<shard>" a shard's checkpoint: last sequence derived, done.
 
@@ -33,15 +36,17 @@ gql/store/derivation.py):
    otherwise it is read again after a pause.
 3. Coarser periods are recomputed from their children (hour from its 5-minute rollups, day from
    hours, month from days, year from months), and the registry entry from the years and
-   "none". A device whose count falls to 0 leaves the registry.
-4. Everything a device's recomputation changed is written (finest periods first), each item on
-   condition that its version is the one read before its sources were read. A concurrent
-   recomputation (another consumer, a Lambda retry, a rebuild) that wrote first makes that
-   fail, and the device is recomputed again; so the last write of every item rests on the
-   latest read of its sources, and every writer of a child recomputes its parent after.
-   (A consumer keeps the rollups it read, updated with its own writes, so that it does not
-   read the same hours and days batch after batch: gql/store/rollupcache.py. The version
-   conditions keep that exact: what it keeps stale makes its write fail, and it reads again.)
+   "none" (gql/store/rollupplan.py).
+4. Everything a device's recomputation changed is written (finest periods first), and every
+   parent of a rollup written too, each item on condition that its version is the one read,
+   a parent's always before its children's (registry first, 5-minute periods last). A
+   concurrent recomputation (another consumer, Lambda on another shard or retrying, a rebuild)
+   that wrote first makes that fail, and the device is recomputed again. So the last write of
+   a parent is by a writer that read its children after every other writer's child writes:
+   every parent is its children combined (the argument: gql/store/rollupcache.py). A consumer
+   keeps the rollups it read, updated with its own writes, so that it does not read the same
+   hours and days batch after batch; what it keeps stale makes its write fail, and it reads
+   again.
 5. The sink, when there is one, gets the batch's changes (those that changed a reading, in
    DynamoDB's order for each reading, with their sequence numbers): the seam for the Redis
    relay (issue 17). Only then is the batch checkpointed, so a crash replays to the sink too.

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import random
+import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -23,35 +24,14 @@ from decimal import Decimal
 from typing import Any
 
 from gql.errors import BackendUnavailableError, StoreError, ThrottledError
-from gql.history import (
-    LEVELS,
-    Level,
-    Period,
-    Rollup,
-    children,
-    combine,
-    floor,
-    recorded_seconds,
-    rollup_of,
-)
+from gql.history import Level, Period, floor, recorded_seconds, rollup_of
 from gql.models import Reading, ReadingKey
 from gql.store.client import INDEX_MISSING, DynamoDB
 from gql.store.codec import from_item, key_to_item
-from gql.store.historycodec import (
-    NONE,
-    Item,
-    rollup_from_item,
-    rollup_sort_key,
-)
-from gql.store.rollupcache import REGISTRY, StoredRollups
-from gql.store.rolluptable import (
-    ConflictError,
-    RollupTable,
-    Write,
-    registry_write,
-    runs,
-    write_for,
-)
+from gql.store.historycodec import Item
+from gql.store.rollupcache import StoredRollups
+from gql.store.rollupplan import Fresh, plan_writes, written_keys
+from gql.store.rolluptable import ConflictError, RollupTable, runs
 from gql.store.timeindex import INDEX, NOT_A_TIME
 
 log = logging.getLogger("gql.derive")
@@ -72,7 +52,14 @@ class DeviceWork:
     expected: dict[ReadingKey, Reading | None] = field(default_factory=dict)
 
 
-Fresh = dict[Period | None, Rollup]  # None: the readings without a time
+@dataclass
+class _Owed:
+    """What a recomputation that gave up had written: the parents of those writes are owed
+    one (gql/store/rollupplan.py), so the next recomputation of the device writes them."""
+
+    fives: set[int]
+    untimed: bool
+    keys: set[str]
 
 
 class Deriver:
@@ -90,29 +77,52 @@ class Deriver:
         self._sleep = sleep
         self._clock = clock
         self.conflicts = 0  # recomputations redone because another writer got there first
+        self._owed: dict[str, _Owed] = {}
+        self._lock = threading.Lock()
 
     def recompute(self, work: DeviceWork) -> int:
         """Recompute and write; returns how many items were written."""
+        owed = self._take_owed(work)
         for attempt in range(MAX_ATTEMPTS):
             stored = self.stored.read(work.device_id, work.fives)
             fresh = self._fresh(work)
-            writes = plan_writes(work, stored, fresh)
+            writes = plan_writes(work.device_id, work.fives, stored, fresh, owed)
             try:
                 self.rollups.write(writes)
             except ConflictError:
+                # Some of these may have been written: their parents are owed a write.
+                owed |= written_keys(writes)
                 self.stored.forget(work.device_id)
                 self.conflicts += 1
                 log.debug("device %s: rollups changed meanwhile; recomputing", work.device_id)
                 self._sleep(min(0.02 * 2**attempt, 1.0) * (0.5 + random.random()))
                 continue
             except BaseException:
+                owed |= written_keys(writes)
+                self._keep_owed(work, owed)
                 self.stored.forget(work.device_id)  # some writes may have been made
                 raise
             self.stored.written(work.device_id, writes)
             return len(writes)
+        self._keep_owed(work, owed)
         raise ThrottledError(
             f"device {work.device_id!r}: its rollups kept changing while they were recomputed"
         )
+
+    def _take_owed(self, work: DeviceWork) -> set[str]:
+        """What an earlier recomputation of the device that failed left owing: its periods are
+        recomputed again, and those writes made whatever they hold."""
+        with self._lock:
+            left = self._owed.pop(work.device_id, None)
+        if left is None:
+            return set()
+        work.fives |= left.fives
+        work.untimed |= left.untimed
+        return set(left.keys)
+
+    def _keep_owed(self, work: DeviceWork, owed: set[str]) -> None:
+        with self._lock:
+            self._owed[work.device_id] = _Owed(set(work.fives), work.untimed, owed)
 
     # -- what the index holds ----------------------------------------------------------------
 
@@ -237,44 +247,3 @@ def _agrees(
         elif seen:
             return False
     return True
-
-
-def plan_writes(work: DeviceWork, stored: dict[str, Item], fresh: Fresh) -> list[Write]:
-    """The writes that make the stored rollups and registry entry what `fresh` implies."""
-    device = work.device_id
-    values: dict[str, Rollup] = {rollup_sort_key(p): r for p, r in fresh.items()}
-    periods: dict[str, Period | None] = {rollup_sort_key(p): p for p in fresh}
-
-    def current(sort_key: str) -> Rollup:
-        if sort_key in values:
-            return values[sort_key]
-        item = stored.get(sort_key)
-        return rollup_from_item(item) if item is not None else Rollup()
-
-    starts = set(work.fives)
-    for level in LEVELS[1:]:
-        parents = {floor(level, s) for s in starts}
-        for start in sorted(parents):
-            period = Period(level, start)
-            parts = [current(rollup_sort_key(child)) for child in children(period)]
-            values[rollup_sort_key(period)] = combine(parts)
-            periods[rollup_sort_key(period)] = period
-        starts = parents
-    years = {k for k in stored if k.startswith(f"{Level.YEAR.value}#")}
-    years |= {k for k in values if k.startswith(f"{Level.YEAR.value}#")}
-    total = combine([*(current(k) for k in years), current(NONE)])
-    writes = []
-    for sort_key, rollup in values.items():
-        item = stored.get(sort_key)
-        if rollup != (rollup_from_item(item) if item is not None else Rollup()):
-            writes.append(write_for(device, periods[sort_key], rollup, item))
-    writes.sort(key=lambda w: LEVELS.index(_level_of(w)) if _level_of(w) else -1)
-    entry = stored.get(REGISTRY)
-    if total != (rollup_from_item(entry) if entry is not None else Rollup()):
-        writes.append(registry_write(device, total, entry))
-    return writes
-
-
-def _level_of(write: Write) -> Level | None:
-    sort_key = write.key["sk"]["S"]
-    return None if sort_key == NONE else Level(sort_key.partition("#")[0])

@@ -75,12 +75,20 @@ class HistoryTable:
     # -- the registry ------------------------------------------------------------------------
 
     def devices(self, *, after: str | None, first: int) -> tuple[list[Entry], bool]:
-        """Up to `first` registry entries in device id order after `after`; and whether more."""
+        """Up to `first` registry entries in device id order after `after`; and whether more.
+        The entries of devices without readings (kept, empty: gql/store/rolluptable.py) are
+        left out."""
         self._settle()
         params: dict[str, Any] = {
             "TableName": self.db.table,
             "KeyConditionExpression": "pk = :p AND begins_with(sk, :r)",
-            "ExpressionAttributeValues": {":p": {"S": META}, ":r": {"S": "r#"}},
+            "FilterExpression": "#n > :none",
+            "ExpressionAttributeNames": {"#n": "n"},
+            "ExpressionAttributeValues": {
+                ":p": {"S": META},
+                ":r": {"S": "r#"},
+                ":none": {"N": "0"},
+            },
             "ConsistentRead": True,
             "Limit": first + 1,  # one more than asked makes hasNextPage exact
         }

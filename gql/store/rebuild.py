@@ -28,7 +28,7 @@ from decimal import Decimal
 from gql.history import FINEST, Level, Period, Rollup, floor, following, recorded_seconds, rollup_of
 from gql.models import Reading, ReadingKey
 from gql.store.codec import from_item, key_from_item, key_to_item
-from gql.store.derivation import FIVE, Deriver, DeviceWork, plan_writes
+from gql.store.derivation import FIVE, Deriver, DeviceWork
 from gql.store.historycodec import (
     NONE,
     Item,
@@ -41,6 +41,7 @@ from gql.store.historycodec import (
 from gql.store.historytable import HistoryTable
 from gql.store.indexfix import fix_index
 from gql.store.rollupcache import REGISTRY
+from gql.store.rollupplan import plan_writes, written_keys
 from gql.store.rolluptable import ConflictError
 from gql.store.timeindex import ATTRIBUTE, fix_for
 from gql.store.walk import item_pages
@@ -183,6 +184,7 @@ class Rebuild:
 
     def _month(self, device_id: str, month: int, count: int) -> int:
         end = following(Level.MONTH, month)
+        owed: set[str] = set()
         for _ in range(8):
             stored = self._stored(device_id, month, end)
             fresh = self._fresh(device_id, month, end, count)
@@ -194,20 +196,27 @@ class Rebuild:
             }
             for start in starts:
                 fresh.setdefault(Period(FIVE, start), Rollup())
-            writes = plan_writes(DeviceWork(device_id, fives=starts), stored, fresh)
+            writes = plan_writes(device_id, starts, stored, fresh, owed)
             try:
                 self.deriver.rollups.write(writes)
             except ConflictError:
+                owed |= written_keys(writes)  # what was written is owed its parents' writes
                 continue  # the consumer wrote meanwhile: read again
             return len(writes)
         raise ConflictError(f"device {device_id!r}: its rollups kept changing")
 
     def _stored(self, device_id: str, month: int, end: int) -> dict[str, Item]:
+        """The month's stored rollups and all they add up to, each parent read before its
+        children (gql/store/rollupcache.py says why)."""
         rollups = self.deriver.rollups
         found: dict[str, Item] = {}
+        for item in rollups.get([rollup_key(device_id, None), registry_key(device_id)]):
+            found[NONE if item["sk"]["S"] == NONE else REGISTRY] = item
+        for item in rollups.all_of_level(device_id, Level.YEAR):
+            found[item["sk"]["S"]] = item
         year = floor(Level.YEAR, month)
-        ranges = [(FIVE, month, end), (Level.HOUR, month, end), (Level.DAY, month, end)]
-        ranges.append((Level.MONTH, year, following(Level.YEAR, year)))
+        ranges = [(Level.MONTH, year, following(Level.YEAR, year))]
+        ranges += [(Level.DAY, month, end), (Level.HOUR, month, end), (FIVE, month, end)]
         for level, start, stop in ranges:
             low, high = level_bounds(level, start, stop)
             for item in rollups.query(
@@ -215,10 +224,6 @@ class Rebuild:
                 {":d": {"S": device_id}, ":a": {"S": low}, ":b": {"S": high}},
             ):
                 found[item["sk"]["S"]] = item
-        for item in rollups.all_of_level(device_id, Level.YEAR):
-            found[item["sk"]["S"]] = item
-        for item in rollups.get([rollup_key(device_id, None), registry_key(device_id)]):
-            found[NONE if item["sk"]["S"] == NONE else REGISTRY] = item
         return found
 
     def _fresh(

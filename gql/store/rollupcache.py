@@ -2,10 +2,17 @@
 
 A recomputation reads the rollups it combines (gql/store/derivation.py). A consumer that keeps
 deriving the same devices would read the same items batch after batch, so they are kept here
-once read, and kept up to date with its own writes. That stays exact with other writers about:
-every write is conditional on the version kept here, so an item someone else changed makes the
-write fail; the device is then forgotten and read again (and another writer's parent write
-fails the same way, so the last write of a parent always rests on its children as they are).
+once read, and kept up to date with its own writes.
+
+Why every parent stays exact with several writers at once (consumers, Lambda invocations on
+several shards, a rebuild): every write is conditional on the version read (a random number,
+gql/store/rolluptable.py), every write of a child is followed by a write of its parent by the
+same writer (gql/store/rollupplan.py), and a parent's version is always read before its
+children (registry, years, months, days, hours, then 5-minute periods; kept items were read
+that way or written by this consumer). So the last write of a parent is that of a writer who
+read its version after every other writer's parent write, hence after their child writes, and
+read the children after that: it combined every child as it is. Another writer's parent write
+in between makes the write fail; the device is then forgotten here and read again.
 """
 
 from __future__ import annotations
@@ -39,25 +46,27 @@ class StoredRollups:
 
     def read(self, device_id: str, fives: set[int], *, fresh: bool = False) -> dict[str, Item]:
         """The stored rollups that recomputing these 5-minute periods combines or replaces:
-        the periods of each level inside the touched ones of the level above, every year, the
-        readings without a time, and the registry entry (under REGISTRY)."""
+        the registry entry (under REGISTRY), the readings without a time, every year, and the
+        periods of each level inside the touched ones of the level above, coarsest first."""
         known = _Known() if fresh else self._take(device_id)
-        starts = set(fives)
-        for level in LEVELS[1:]:
-            parents = {floor(level, s) for s in starts}
-            missing = {p for p in parents if (level, p) not in known.parents}
-            for item in self.rollups.children_of(device_id, level, missing, gap=2):
-                known.items[item["sk"]["S"]] = item
-            known.parents |= {(level, p) for p in missing}
-            starts = parents
+        if not known.extras:
+            for item in self.rollups.get([registry_key(device_id), rollup_key(device_id, None)]):
+                known.items[NONE if item["sk"]["S"] == NONE else REGISTRY] = item
+            known.extras = True
         if not known.years:
             for item in self.rollups.all_of_level(device_id, Level.YEAR):
                 known.items[item["sk"]["S"]] = item
             known.years = True
-        if not known.extras:
-            for item in self.rollups.get([rollup_key(device_id, None), registry_key(device_id)]):
-                known.items[NONE if item["sk"]["S"] == NONE else REGISTRY] = item
-            known.extras = True
+        touched: list[tuple[Level, set[int]]] = []
+        starts = set(fives)
+        for level in LEVELS[1:]:
+            starts = {floor(level, s) for s in starts}
+            touched.append((level, starts))
+        for level, parents in reversed(touched):  # months of the years first, 5 minutes last
+            missing = {p for p in parents if (level, p) not in known.parents}
+            for item in self.rollups.children_of(device_id, level, missing, gap=2):
+                known.items[item["sk"]["S"]] = item
+            known.parents |= {(level, p) for p in missing}
         self._keep(device_id, known)
         return dict(known.items)
 
@@ -67,13 +76,9 @@ class StoredRollups:
             known = self._known.get(device_id)
             if known is None:
                 return
-            for write in writes:
-                sort_key = write.key["sk"]["S"]
-                name = REGISTRY if write.extra is not None else sort_key
-                if write.rollup.count:
-                    known.items[name] = write.item()
-                else:
-                    known.items.pop(name, None)
+            for write in writes:  # an emptied rollup too: it is kept, with its version
+                name = REGISTRY if write.extra is not None else write.key["sk"]["S"]
+                known.items[name] = write.item()
 
     def forget(self, device_id: str) -> None:
         with self._lock:

@@ -3,14 +3,20 @@
 Reads are strongly consistent: a recomputation must see every rollup written before it read
 their versions. Every write is conditional on the item's version still being the one read: a
 recomputation that lost that race reads again and recomputes.
+
+A version is a random number, not a counter, and an emptied rollup is kept as an empty item
+(count 0) instead of being deleted: a recomputation that read version v (or "absent") must
+fail if anything was written in between, even if the item went back to a state it had before
+(emptied and filled again, deleted and created again), since its other reads may be older.
 """
 
 from __future__ import annotations
 
+import secrets
 import threading
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from gql.errors import ConditionFailedError, ThrottledError
@@ -53,23 +59,28 @@ class ConflictError(Exception):
     """An item changed since it was read: recompute from fresh reads."""
 
 
+def new_version() -> int:
+    return secrets.randbelow(2**62) + 1  # never 0, which stands for "absent"
+
+
 @dataclass(frozen=True)
 class Write:
-    """One item to put (`rollup` with a count) or delete (an empty rollup), on the condition that
-    its version is still `version` (0: that it does not exist)."""
+    """One item to put (an empty rollup too: count 0), on the condition that its version is
+    still `version` (0: that it does not exist); it then has version `written`."""
 
     key: Item
     rollup: Rollup
     version: int
     extra: Item | None = None  # further attributes (the registry entry's device id)
+    written: int = field(default_factory=new_version)
 
     def item(self) -> Item:
-        """The item as a Put writes it (an empty rollup is deleted instead)."""
+        """The item as the Put writes it."""
         return {
             **self.key,
             **rollup_attributes(self.rollup),
             **(self.extra or {}),
-            "v": {"N": str(self.version + 1)},
+            "v": {"N": str(self.written)},
         }
 
 
@@ -161,9 +172,6 @@ class RollupTable:
             condition["ConditionExpression"] = "#v = :v"
             condition["ExpressionAttributeValues"] = {":v": {"N": str(write.version)}}
         try:
-            if not write.rollup.count:
-                self.db.call("delete_item", TableName=self.db.table, Key=write.key, **condition)
-                return
             self.db.call("put_item", TableName=self.db.table, Item=write.item(), **condition)
         except ConditionFailedError as exc:
             if exc.retried and self._written(write):
@@ -172,9 +180,7 @@ class RollupTable:
 
     def _written(self, write: Write) -> bool:
         found = self.get([write.key])
-        if not write.rollup.count:
-            return not found
-        return bool(found) and version_of(found[0]) == write.version + 1
+        return bool(found) and version_of(found[0]) == write.written
 
 
 def runs(

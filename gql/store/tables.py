@@ -65,8 +65,9 @@ class Tables:
     ) -> tuple[bool, TableInfo]:
         """Create the table (and the history table) unless it exists; (created, description).
 
-        With its stream on, as live changes need, unless `stream` is False (a table that no
-        subscription reads: every write to a stream-enabled table costs a stream record too).
+        With its stream on, as live changes and the consumer need, unless `stream` is False (a
+        table that nothing reads the stream of: every write to a stream-enabled table costs a
+        stream record too).
         """
         throughput = {"ReadCapacityUnits": read_capacity, "WriteCapacityUnits": write_capacity}
         provisioned = billing == "provisioned"

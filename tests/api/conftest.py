@@ -243,6 +243,7 @@ def standalone_api(
             name = f"Devices-{uuid.uuid4().hex[:8]}"
             history = f"{name}History" if derived else None
             tables = Tables(DynamoDB(client, name), history=history, sleep=lambda _: None)
+            # The history is rebuilt from the readings below: nothing reads the stream.
             tables.create(wait=True, stream=False)
             try:
                 store = store_for(client, name, backend, read_budget=read_budget)

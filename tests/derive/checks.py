@@ -12,7 +12,8 @@ from typing import Any
 import httpx
 
 from gql.models import TEMPERATURES
-from tests.derive.scenario import BASE, DAY, Truth, iso
+from tests.derive.scenario import BASE, DAY, Scenario, Truth, iso
+from tests.timing import patient
 
 FIELD = "{ count min max avg }"
 FIGURES = "count " + " ".join(f"{name} {FIELD}" for name in TEMPERATURES)
@@ -28,15 +29,36 @@ HISTORY = "{ history { upTo backlog consuming } }"
 BUCKETS = [60, 300, 450, 600, 1000, 3600, 5000, 7200, DAY, 7 * DAY]
 
 
+CHANGES = 5000
+SETTINGS = {
+    # Every answer is checked complete: the budgets are not what these tests are about.
+    "GQL_HISTORY_READ_BUDGET": "200000",
+    "GQL_REQUEST_TIMEOUT": "60",
+    "GQL_READ_TIMEOUT": "30",
+    "GQL_STREAM_POLL_SECONDS": "0.2",
+}
+
+
+def report(name: str, scenario: Scenario, seconds: float, checked: object, **more: object) -> None:
+    """The figures of a run, for the note: `seconds` is how long deriving took after the
+    last write (for the Lambda test, how long the handler took over all the batches)."""
+    kinds = ", ".join(f"{k}: {n}" for k, n in sorted(scenario.kinds.items()))
+    print(
+        f"\n{name}: {scenario.done} changes ({kinds}); derived in {seconds:.1f} s after the "
+        f"last write; checked {checked}; {more}"
+    )
+
+
 def graphql(http: httpx.Client, document: str, variables: dict[str, Any] | None = None) -> Any:
     body = http.post("/graphql", json={"query": document, "variables": variables or {}}).json()
     assert "errors" not in body, body
     return body["data"]
 
 
-def wait_until_reflected(http: httpx.Client, written: float, timeout: float = 600.0) -> float:
-    """Wait until history says everything recorded up to after `written` is reflected (and
-    nothing is left in the backlog); returns how long that took."""
+def wait_until_reflected(http: httpx.Client, written: float, timeout: float = 300.0) -> float:
+    """Wait (`patient(timeout)` at most) until history says everything recorded up to after
+    `written` is reflected (and nothing is left in the backlog); returns how long that took."""
+    timeout = patient(timeout)
     started = time.monotonic()
     while True:
         history = graphql(http, HISTORY)["history"]

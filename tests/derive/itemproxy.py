@@ -15,6 +15,8 @@ from types import TracebackType
 from typing import Any
 from urllib.parse import urlsplit
 
+from tests.timing import patient
+
 _HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "content-length"}
 
 
@@ -40,7 +42,9 @@ class _Forward(BaseHTTPRequestHandler):
     def _exchange(self, body: bytes, headers: dict[str, str]) -> tuple[int, list[Any], bytes]:
         for attempt in (1, 2):  # once more on a fresh connection if the kept one was closed
             if self.upstream is None:
-                self.upstream = http.client.HTTPConnection(*self.server.upstream, timeout=60)
+                self.upstream = http.client.HTTPConnection(
+                    *self.server.upstream, timeout=patient(60)
+                )
             try:
                 self.upstream.request("POST", self.path, body=body, headers=headers)
                 response = self.upstream.getresponse()

@@ -116,7 +116,9 @@ def stored_history(client: DynamoDBClient, history: str) -> dict[tuple[str, str]
             pk, sk = item["pk"]["S"], item["sk"]["S"]
             if pk == "#" and not sk.startswith("r#"):
                 continue  # statuses and checkpoints
-            found[(pk, sk)] = rollup_from_item(item)
+            rollup = rollup_from_item(item)
+            if rollup.count:  # an emptied rollup is kept, empty, with its version
+                found[(pk, sk)] = rollup
         if "LastEvaluatedKey" not in page:
             return found
         params["ExclusiveStartKey"] = page["LastEvaluatedKey"]

@@ -25,6 +25,7 @@ import httpx
 
 from gql.models import TEMPERATURES, Reading
 from tests.derive.recording import scan
+from tests.timing import patient
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -87,7 +88,7 @@ class Scenario:
         self, n: int, devices: list[Device], count: int, every: Callable[[int], None] | None
     ) -> None:
         rng = random.Random(self.seed * 1000 + n)
-        with httpx.Client(base_url=self.url, timeout=60) as http:
+        with httpx.Client(base_url=self.url, timeout=patient(60)) as http:
             for _ in range(count):
                 device = rng.choice(devices)
                 kind = self._change(rng, http, device)

@@ -17,6 +17,7 @@ from gql.models import Change, ChangeKind, ReadingInfo, ReadingKey
 from gql.store import DynamoDB, HistoryTable, ReadingStore, StreamFeed, Tables, make_streams_client
 from tests.conftest import LOCAL_URL, local_client
 from tests.derive.recording import expected_history, scan, stored_history, tutorial_item
+from tests.timing import patient
 
 T0 = 1_612_519_200
 
@@ -61,8 +62,9 @@ def consumer_for(
 
 
 def drain(consumer: Consumer, since: float, timeout: float = 60.0) -> None:
-    """Step until the consumer has found the stream at its end after `since`."""
-    deadline = time.monotonic() + timeout
+    """Step until the consumer has found the stream at its end after `since` (failing after
+    `patient(timeout)`)."""
+    deadline = time.monotonic() + patient(timeout)
     while True:
         consumer.step()
         up_to = consumer.feed.up_to
@@ -162,11 +164,11 @@ def test_run_derives_until_it_is_stopped(names: tuple[str, str], pool: ThreadPoo
     thread.start()
     try:
         ReadingStore(client, names[0]).put(ReadingKey("a", 1), ReadingInfo(str(T0)))
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + patient(30)
         while ("#", "r#a") not in stored_history(client, names[1]):
             assert time.monotonic() < deadline, "nothing was derived"
             time.sleep(0.05)
     finally:
         stop.set()
-        thread.join(timeout=30)
+        thread.join(timeout=patient(30))
     assert not thread.is_alive()

@@ -8,67 +8,19 @@ full scan of the readings implies.
 
 from __future__ import annotations
 
-import threading
-import uuid
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pytest
 
-from gql.derive.batch import BatchDeriver
-from gql.models import InfoPatch, ReadingInfo, ReadingKey
-from gql.store import DynamoDB, ReadingStore, StreamRecord, Tables, record_of
+from gql.models import InfoPatch, ReadingKey
+from gql.store import DynamoDB, StreamRecord, record_of
 from gql.store.timeindex import INDEX
-from tests.derive.recording import Recorder, expected_history, scan, stored_history, tutorial_item
-
-if TYPE_CHECKING:
-    from mypy_boto3_dynamodb import DynamoDBClient
+from tests.derive.conftest import Setup
+from tests.derive.recording import stored_history, tutorial_item
 
 T0 = 1_612_519_200  # 2021-02-05T10:00:00Z
-
-
-@dataclass
-class Setup:
-    client: DynamoDBClient
-    table: str
-    history: str
-    store: ReadingStore
-    recorder: Recorder
-    deriver: BatchDeriver
-
-    def derive(self, records: list[dict[str, Any]]) -> None:
-        outcome = self.deriver.derive([record_of(r) for r in records])
-        assert outcome.failed == {}
-
-    def check(self) -> None:
-        expected = expected_history(scan(self.client, self.table))
-        assert stored_history(self.client, self.history) == expected
-
-    def put(self, device: str, datacount: int, timestamp: str, t1: str | None = None) -> None:
-        info = ReadingInfo(timestamp, temperature1=Decimal(t1) if t1 is not None else None)
-        key = ReadingKey(device, datacount)
-        self.recorder.write(key, lambda: self.store.put(key, info))
-
-
-@pytest.fixture
-def setup(request: pytest.FixtureRequest, client: DynamoDBClient) -> Iterator[Setup]:
-    name = f"Derive-{uuid.uuid4().hex[:8]}"
-    moto = request.node.callspec.params["client"] == "moto"
-    lock = threading.Lock() if moto else None  # in-process moto is not thread-safe
-    tables = Tables(
-        DynamoDB(client, name, lock=lock), history=f"{name}History", sleep=lambda _: None
-    )
-    tables.create(wait=True)
-    with ThreadPoolExecutor(4) as pool:
-        deriver = BatchDeriver(
-            DynamoDB(client, name, lock=lock), DynamoDB(client, f"{name}History", lock=lock), pool
-        )
-        store = ReadingStore(client, name, lock=lock)
-        yield Setup(client, name, f"{name}History", store, Recorder(client, name), deriver)
-    tables.delete()
 
 
 def test_inserts_of_the_api_and_of_the_tutorial_become_rollups_and_registry_entries(

@@ -20,6 +20,7 @@ from gql.models import ReadingInfo, ReadingKey
 from gql.store import DynamoDB, HistoryTable, ReadingStore, Tables, record_of
 from gql.store.rebuild import Rebuild
 from tests.derive.recording import Recorder, expected_history, scan, stored_history, tutorial_item
+from tests.timing import patient
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -110,7 +111,7 @@ def load_the_tutorials_way(env: Env) -> None:
 def test_the_tutorials_table_rebuilt_gets_its_index_rollups_and_registry(env: Env) -> None:
     load_the_tutorials_way(env)
     tables = env.tables()
-    tables.index_on(timeout=60)
+    tables.index_on(timeout=patient(60))
     tables.create(wait=True)  # the table exists: this makes the history table
 
     summary = env.rebuild()
@@ -129,7 +130,7 @@ def test_rebuilt_is_the_same_as_derived_as_it_came_and_a_second_rebuild_writes_n
     env: Env,
 ) -> None:
     tables = env.tables()
-    tables.index_on(timeout=60)
+    tables.index_on(timeout=patient(60))
     tables.create(wait=True)
     recorder = Recorder(env.client, env.table)
     store = ReadingStore(env.client, env.table, lock=env.lock)
@@ -154,7 +155,7 @@ def test_rebuilt_is_the_same_as_derived_as_it_came_and_a_second_rebuild_writes_n
 
 def test_a_rebuild_empties_what_no_reading_is_behind(env: Env) -> None:
     tables = env.tables()
-    tables.index_on(timeout=60)
+    tables.index_on(timeout=patient(60))
     tables.create(wait=True)
     store = ReadingStore(env.client, env.table, lock=env.lock)
     store.put(ReadingKey("kept", 1), ReadingInfo(str(T0)))
@@ -173,7 +174,7 @@ def test_a_rebuild_empties_what_no_reading_is_behind(env: Env) -> None:
 
 def test_a_rebuild_of_one_device_leaves_the_others_alone(env: Env) -> None:
     tables = env.tables()
-    tables.index_on(timeout=60)
+    tables.index_on(timeout=patient(60))
     tables.create(wait=True)
     store = ReadingStore(env.client, env.table, lock=env.lock)
     store.put(ReadingKey("a", 1), ReadingInfo(str(T0)))

@@ -22,6 +22,7 @@ from gql.store import DynamoDB, HistoryTable
 from tests.derive.conftest import OwnLocal
 from tests.derive.recording import expected_history, scan, stored_history
 from tests.integration.conftest import GQL, SAMPLE, run_gql, run_ok
+from tests.timing import patient
 
 T0 = 1_612_519_200
 
@@ -129,14 +130,14 @@ def test_the_tutorials_table_rebuilt_has_the_history_derived_as_it_came(
         run_the_tutorial(own_local, "Watched", calls)
         written = time.time()
         history = HistoryTable(DynamoDB(own_local.client, "WatchedHistory"))
-        deadline = time.monotonic() + 300
+        deadline = time.monotonic() + patient(300)
         while not any(s.up_to and s.up_to > written and not s.backlog for s in history.statuses()):
             assert consumer.poll() is None, (tmp_path / "derive.log").read_text()
             assert time.monotonic() < deadline, "gql derive did not catch up within 300 s"
             time.sleep(0.2)
     finally:
         consumer.send_signal(signal.SIGTERM)
-        consumer.wait(timeout=60)
+        consumer.wait(timeout=patient(60))
 
     from_rebuild = stored_history(own_local.client, "TutorialHistory")
     as_it_came = stored_history(own_local.client, "WatchedHistory")

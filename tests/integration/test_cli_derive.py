@@ -3,8 +3,11 @@
 
 from __future__ import annotations
 
+import os
+import pty
 import signal
 import subprocess
+import threading
 import time
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
@@ -26,6 +29,7 @@ from tests.integration.conftest import (
     table_exists,
     unique_table,
 )
+from tests.timing import patient
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -82,6 +86,7 @@ def test_the_tutorials_table_gets_an_index_and_a_rebuilt_history(
     assert "is now on (ACTIVE)" in indexed.stdout
     assert "gql derive rebuild" in indexed.stdout
     assert "already exists" in created.stdout
+    assert "created for a table that has readings" in created.stdout
     assert "7 readings (7 given their time index), 3 devices" in rebuilt.stdout
     assert "3 readings (0 given their time index), 1 devices" in again.stdout
     assert "0 history items written" in again.stdout
@@ -90,12 +95,57 @@ def test_the_tutorials_table_gets_an_index_and_a_rebuilt_history(
     assert history[("#", "r#10001")].count == 3
 
 
-def test_derive_and_rebuild_say_what_a_table_lacks_and_how_to_add_it(
+def test_rebuild_on_a_terminal_shows_its_progress(
+    dynamodb: DynamoDBClient, table: str, env: dict[str, str]
+) -> None:
+    run_ok("table", "create", "--wait", env=env)
+    put_items(dynamodb, table, sample_items())
+    terminal, screen = pty.openpty()
+    shown: list[bytes] = []
+
+    def watch() -> None:  # read as it is written: a full pty would stop the command
+        while True:
+            try:
+                chunk = os.read(terminal, 4096)
+            except OSError:  # EIO: the command ended and closed its end
+                return
+            if not chunk:
+                return
+            shown.append(chunk)
+
+    watcher = threading.Thread(target=watch, daemon=True)
+    watcher.start()
+    try:
+        done = subprocess.run(
+            [str(GQL), "derive", "rebuild"],
+            env={**env, "TERM": "xterm-256color", "COLUMNS": "100"},
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=screen,
+            text=True,
+            timeout=patient(60),
+            check=False,
+        )
+    finally:
+        os.close(screen)
+    watcher.join(timeout=patient(10))
+    os.close(terminal)
+    text = b"".join(shown).decode(errors="replace")
+
+    assert done.returncode == 0, text
+    assert "readings read" in text
+    assert "device-months derived" in text
+    assert "rebuilt the history" in done.stdout  # the summary on stdout, the bars on stderr
+    assert "readings read" not in done.stdout
+
+
+def test_derive_rebuild_and_serve_derive_say_what_a_table_lacks_and_how_to_add_it(
     dynamodb: DynamoDBClient, table: str, env: dict[str, str]
 ) -> None:
     create_table(dynamodb, table)  # the tutorial's: no index, no history table
 
-    no_index = [run_gql(*command, env=env) for command in (["derive"], ["derive", "rebuild"])]
+    commands = (["derive"], ["derive", "rebuild"], ["serve", "--derive", "--port", "0"])
+    no_index = [run_gql(*command, env=env) for command in commands]
     run_ok("table", "index", "on", env=env)
     no_history = run_gql("derive", "rebuild", env=env)
 
@@ -123,13 +173,13 @@ def test_derive_keeps_the_history_until_sigterm_then_exits_0(
     try:
         run_ok("load", SAMPLE, env=env)
         history = HistoryTable(DynamoDB(dynamodb, f"{table}History"))
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + patient(60)
         while not history.entries(["10001", "10002", "10003"]).keys() >= {"10001", "10003"}:
             assert process.poll() is None, process.communicate()
-            assert time.monotonic() < deadline, "gql derive derived nothing within 60 s"
+            assert time.monotonic() < deadline, "gql derive derived nothing in time"
             time.sleep(0.1)
         process.send_signal(signal.SIGTERM)
-        out, err = process.communicate(timeout=30)
+        out, err = process.communicate(timeout=patient(30))
     finally:
         if process.poll() is None:
             process.kill()

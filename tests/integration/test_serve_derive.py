@@ -13,6 +13,7 @@ import pytest
 
 from tests.integration.conftest import Server, drop_table, graphql, local_env, run_ok, unique_table
 from tests.integration.subscriber import Subscriber, prime
+from tests.timing import patient
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -55,7 +56,7 @@ def test_a_tutorial_write_is_derived_and_delivered_once_without_the_index_fix(
             prime(subscriber, lambda n: tutorial_put(dynamodb, table, SENTINEL, f"{n}.5"))
             tutorial_put(dynamodb, table, 1, "23.74")
             written = time.time()
-            deadline = time.monotonic() + 60
+            deadline = time.monotonic() + patient(60)
             while True:
                 data = graphql(server, DERIVED)
                 history = data["history"]
@@ -67,7 +68,7 @@ def test_a_tutorial_write_is_derived_and_delivered_once_without_the_index_fix(
             # Derived, so the consumer's fix of recorded_at is made: everything the stream
             # gave the subscriber since has had a few polls to arrive.
             changes = []
-            while (change := subscriber.next_change(timeout=3)) is not None:
+            while (change := subscriber.next_change(timeout=patient(3))) is not None:
                 changes.append(change)
         item = dynamodb.get_item(
             TableName=table, Key={"device_id": {"S": DEVICE}, "datacount": {"N": "1"}}

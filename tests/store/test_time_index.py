@@ -21,6 +21,7 @@ from gql.store.readings import ReadingStore
 from gql.store.records import record_of
 from gql.store.tables import Tables
 from gql.store.timeindex import INDEX, NOT_A_TIME, IndexFix
+from tests.timing import patient
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -162,8 +163,8 @@ def test_index_on_adds_the_time_index_to_a_table_that_had_none(
     assert tables.describe().index is None
     assert "gql table index on" in tables.describe().index_line()
 
-    outcome, info = tables.index_on(timeout=60)
+    outcome, info = tables.index_on(timeout=patient(60))
 
     assert (outcome, info.index) == ("added", "ACTIVE")
-    assert tables.index_on(timeout=60)[0] == "already-on"
+    assert tables.index_on(timeout=patient(60))[0] == "already-on"
     assert indexed(client, old_table, "d", 0, 2 * 10**9) == [1]
