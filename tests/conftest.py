@@ -239,12 +239,12 @@ _LOCAL_FIXTURES = {"fresh_dynamodb_local"}
 # fill the end of the run instead of one long module starting last and running alone.
 _FIRST_TO_LAST = [
     "derive",  # each long one a few minutes, on a DynamoDB Local of its own (exactness, cost)
-    "relay",  # a redis-server of their own, restarted and trimmed on purpose: minutes too
     "bench",
     "integration",
     "browser",
     "examples",
     "deploy",
+    "relay",  # seconds against a redis-server of its own; the long relay tests are integration's
     "store",
     "hardening",
     "api",
