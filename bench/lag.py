@@ -204,6 +204,7 @@ def _figures(
     counted: int,
 ) -> tuple[Figure, Figure]:
     lags: list[float] = []
+    worst: dict[int, float] = {}  # the longest lag of the writes of each 10 s of the run
     never = 0
     for done, readings in writes.done_at:
         shown = next(
@@ -213,6 +214,8 @@ def _figures(
             never += readings
             shown = seen[-1][0]  # a bound from below: not reflected by the end of the run
         lags += [shown - done] * readings
+        window = int((done - began) // 10)
+        worst[window] = max(worst.get(window, 0.0), shown - done)
     written = sum(r for _, r in writes.done_at)
     rate = written / (ended - began)
     backlog = max(b for _, _, b in seen)
@@ -244,6 +247,7 @@ def _figures(
                 "written": written,
                 "counted": counted,
                 "max_lag": max(lags),
+                "max_lag_by_10_s": [round(worst[w], 2) for w in sorted(worst)],
             },
         )
         found.append(figure)

@@ -36,16 +36,18 @@ if TYPE_CHECKING:
 log = logging.getLogger("gql.derive")
 
 REDISCOVER_SECONDS = 10.0
+# A GetRecords answer this much smaller than its 1 MB cap was not cut short by the cap.
+WHOLE_BYTES = 512 * 1024
 FLUSH_SECONDS = 30.0  # checkpoints are rewritten at least this often (their caught-up time)
 
 
 @dataclass
 class Round:
-    """What one poll read: records in shard order, and whether every shard was at its end."""
+    """What one poll read: records in shard order, and how many shards may hold more."""
 
     records: list[StreamRecord] = field(default_factory=list)
     skipped: int = 0  # records that are not a reading's
-    unread: int = 0  # shards whose last read returned records (more may follow)
+    unread: int = 0  # shards whose read may have left records behind (a full answer)
 
 
 class StreamFeed:
@@ -153,10 +155,14 @@ class StreamFeed:
         found = Round()
         for position in readable(self.positions):
             started = self._clock()
-            raw = self._read(position, limit)
-            if raw:
+            raw, whole = self._read(position, limit)
+            if not whole:
                 found.unread += 1
             elif not position.ended:
+                # The read took everything the shard held when it was made: once these records
+                # are derived, every change the shard recorded before `started` is reflected.
+                # (Waiting for a read that finds nothing would hold upTo back for as long as
+                # writes keep coming.)
                 position.drained_at = started
             for record in raw:
                 try:
@@ -168,7 +174,9 @@ class StreamFeed:
                     found.skipped += 1
         return found
 
-    def _read(self, position: Position, limit: int) -> list[dict[str, Any]]:
+    def _read(self, position: Position, limit: int) -> tuple[list[dict[str, Any]], bool]:
+        """The records of one GetRecords, and whether they are all the shard held: fewer than
+        `limit`, in an answer well under GetRecords' 1 MB cap (which may cut a read short)."""
         if position.iterator is None:
             position.iterator = self._iterator(position)
         try:
@@ -189,7 +197,7 @@ class StreamFeed:
         if position.iterator is None:
             position.ended = True
             self._discover_at = 0.0  # its children are to be found
-        return records
+        return records, not records or (len(records) < limit and _size(response) < WHOLE_BYTES)
 
     def _iterator(self, position: Position) -> str:
         assert self.arn is not None
@@ -258,3 +266,12 @@ class StreamFeed:
     @property
     def up_to(self) -> float | None:
         return up_to(self.positions)
+
+
+def _size(response: dict[str, Any]) -> int:
+    """The answer's length on the wire; the cap's size when the transport did not say."""
+    headers = response.get("ResponseMetadata", {}).get("HTTPHeaders", {})
+    try:
+        return int(headers["content-length"])
+    except (KeyError, TypeError, ValueError):
+        return WHOLE_BYTES

@@ -4,7 +4,8 @@ A shard's position has two parts: what was read (moves with every GetRecords) an
 derived (moves on commit, and is what the checkpoint stores). On a failure the reader goes
 back to the derived position, so a batch that was read but not derived is read again.
 
-`caught_up` is when a read of the shard last found nothing after what was derived: every change
+`caught_up` is when a read of the shard last took everything the shard held after what was
+derived (it found nothing more, or fewer records than it asked for): once derived, every change
 the shard recorded before that instant is reflected. The least of it over the shards still
 being read is the consumer's `upTo`.
 """
@@ -28,7 +29,7 @@ class Position:
     ended: bool = False  # the shard is closed and was read to its end
     done: bool = False  # ended, and all of it derived
     caught_up: float | None = None  # derived
-    drained_at: float | None = None  # read: a read at this time found nothing more
+    drained_at: float | None = None  # read: a read at this time took all there was
     dirty: bool = False  # what was derived changed since the last checkpoint
 
     def resume(self) -> dict[str, str]:

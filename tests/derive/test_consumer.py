@@ -172,3 +172,52 @@ def test_run_derives_until_it_is_stopped(names: tuple[str, str], pool: ThreadPoo
         stop.set()
         thread.join(timeout=patient(30))
     assert not thread.is_alive()
+
+
+def test_up_to_moves_while_writes_keep_coming(
+    names: tuple[str, str], pool: ThreadPoolExecutor
+) -> None:
+    """Before every step a new write: no read ever finds the stream empty, and still each
+    step's upTo passes the write made before it (a read that took all there was suffices)."""
+    client = local_client()
+    store = ReadingStore(client, names[0])
+    consumer = consumer_for(names, pool)
+    consumer.feed.open()
+    for n in range(1, 6):
+        store.put(ReadingKey("a", n), ReadingInfo(str(T0 + n)))
+        written = time.time()
+        deadline = time.monotonic() + patient(30)
+        while not consumer.step():  # the write may take a moment to reach the stream
+            assert time.monotonic() < deadline, f"write {n} never reached the stream"
+        up_to = consumer.feed.up_to
+        assert up_to is not None, f"step {n}: no upTo although its read took all there was"
+        assert up_to > written, (n, up_to, written)
+    assert stored_history(client, names[1]) == expected_history(scan(client, names[0]))
+
+
+def test_a_full_read_leaves_up_to_where_it_was(
+    names: tuple[str, str], pool: ThreadPoolExecutor
+) -> None:
+    """A read that comes back with as many records as it asked for may have left more behind:
+    it counts in the backlog, and upTo waits for a read that took everything."""
+    client = local_client()
+    store = ReadingStore(client, names[0])
+    consumer = consumer_for(names, pool)
+    feed = consumer.feed
+    feed.open()
+    store.put(ReadingKey("a", 1), ReadingInfo(str(T0)))
+    store.put(ReadingKey("a", 2), ReadingInfo(str(T0 + 1)))
+    deadline = time.monotonic() + patient(30)
+    while True:
+        found = feed.poll(limit=1)
+        if found.records:
+            break
+        assert time.monotonic() < deadline, "the writes never reached the stream"
+    feed.commit()
+    assert found.unread == 1
+    assert feed.up_to is None  # no read has yet taken all the shard held
+    rest = feed.poll(limit=1000)
+    feed.commit()
+    assert [r.change.key for r in rest.records] == [ReadingKey("a", 2)]
+    assert rest.unread == 0
+    assert feed.up_to is not None
