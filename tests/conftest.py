@@ -261,6 +261,8 @@ _LONGEST = [
     "test_exactness_crash.py",
     "test_exactness.py",
     "test_exactness_lambda.py",
+    "test_relay_replicas.py",  # about a minute: four replicas, gql derive, a redis-server
+    "test_relay_restart.py",  # half a minute: redis-server restarted during writes
 ]
 
 
