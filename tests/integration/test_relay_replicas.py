@@ -15,8 +15,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 
-from tests.integration.conftest import graphql
+from tests.integration.conftest import Server, graphql
 from tests.integration.relay_stack import (
     Stack,
     collect_until_marker,
@@ -168,6 +169,27 @@ def test_every_subscriber_of_every_replica_gets_every_change_once_in_order(
     # One process reads the table's stream: the consumer. No replica made a single call.
     assert consumer_calls > before[0]
     assert replica_calls == [0, 0, 0, 0]
+    # Each replica's /metrics: every change it relayed, with its lag, and what it delivered.
+    for replica in stack.replicas:
+        seen = scrape(replica)
+        relayed = seen["gql_changes_relayed_total"]
+        assert relayed >= len(expected), (replica.url, seen)
+        assert seen["gql_relay_lag_seconds_count"] == relayed
+        # Its two subscribers: one of every device, one of DEVICES[0].
+        mine = len(expected) + len([e for e in expected if e[0] == DEVICES[0]])
+        assert seen["gql_live_changes_delivered_total"] >= mine, (replica.url, seen)
+        assert seen["gql_live_changes_dropped_total"] == 0
+
+
+def scrape(replica: Server) -> dict[str, float]:
+    """The unlabelled samples of a replica's /metrics, by name."""
+    text = replica.http.get("/metrics").text
+    return {
+        sample.name: sample.value
+        for family in text_string_to_metric_families(text)
+        for sample in family.samples
+        if not sample.labels
+    }
 
 
 def test_a_consumer_killed_and_started_again_during_writes_loses_and_repeats_nothing(
