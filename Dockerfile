@@ -13,7 +13,8 @@ WORKDIR /app
 # Only what the package needs (.dockerignore keeps the rest of the repository out).
 COPY pyproject.toml README.md ./
 COPY gql ./gql
-RUN pip install . \
+# The redis extra: GQL_REDIS_URL (the live relay between replicas) works in the image.
+RUN pip install '.[redis]' \
     && useradd --uid 10001 --user-group --no-create-home --shell /usr/sbin/nologin gql
 
 # `docker stop` sends STOPSIGNAL, then SIGKILL after its timeout: 10 s unless `docker run

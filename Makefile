@@ -4,8 +4,11 @@ VENV := .venv
 BIN := $(VENV)/bin
 PYTEST_ARGS ?=
 # pytest-xdist workers for `make test`, each with a DynamoDB Local of its own (0: no xdist).
+# Modules are handed out in the order tests/conftest.py gives them (longest first): without
+# --no-loadscope-reorder, xdist would sort them by their number of tests, and a long module
+# of one test would start last and run alone.
 TEST_WORKERS ?= 3
-XDIST = $(if $(filter-out 0,$(TEST_WORKERS)),-n $(TEST_WORKERS) --dist loadscope)
+XDIST = $(if $(filter-out 0,$(TEST_WORKERS)),-n $(TEST_WORKERS) --dist loadscope --no-loadscope-reorder)
 # The test runs' DynamoDB Locals live minutes, not hours: the quick JIT alone and the serial GC
 # halve the CPU they take from the tests (scripts/dynamodb-local).
 TEST_JAVA_OPTS ?= -XX:TieredStopAtLevel=1 -XX:+UseSerialGC

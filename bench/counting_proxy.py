@@ -1,13 +1,18 @@
 """An HTTP proxy on loopback that forwards every request to DynamoDB Local and counts them by
-operation (the `X-Amz-Target` header, e.g. `DynamoDBStreams_20120810.GetRecords`).
+operation (the `X-Amz-Target` header, e.g. `DynamoDBStreams_20120810.GetRecords`), and the
+items DynamoDB read for them, from its answers: ScannedCount for Query and Scan, the items
+returned for GetItem and BatchGetItem.
 
 The live bench points the server's DynamoDB Streams endpoint (AWS_ENDPOINT_URL_DYNAMODB_STREAMS)
-here, so the count is what the server really sent, whatever its own code believes it sent.
+here, and the history bench its DynamoDB endpoint, so the counts are what the server really
+sent and read, whatever its own code believes.
 """
 
 from __future__ import annotations
 
 import http.client
+import json
+import re
 import threading
 from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -25,10 +30,10 @@ class _Forward(BaseHTTPRequestHandler):
 
     def do_POST(self) -> None:
         body = self.rfile.read(int(self.headers.get("content-length") or 0))
-        target = self.headers.get("x-amz-target") or "?"
-        self.server.record(target.rsplit(".", 1)[-1])
+        operation = (self.headers.get("x-amz-target") or "?").rsplit(".", 1)[-1]
         headers = {k: v for k, v in self.headers.items() if k.lower() not in _HOP_BY_HOP}
         status, reply_headers, data = self._exchange(body, headers)
+        self.server.record(operation, data)
         self.send_response(status)
         for name, value in reply_headers:
             if name.lower() not in _HOP_BY_HOP:
@@ -55,8 +60,38 @@ class _Forward(BaseHTTPRequestHandler):
                     raise
         raise AssertionError("not reached")
 
+    def finish(self) -> None:
+        # The client went away (a killed process, say): so does the connection kept for it.
+        try:
+            super().finish()
+        finally:
+            if self.upstream is not None:
+                self.upstream.close()
+                self.upstream = None
+
     def log_message(self, format: str, *args: Any) -> None:
         pass
+
+
+_SCANNED = re.compile(rb'"ScannedCount"\s*:\s*(\d+)')
+
+
+def items_read(operation: str, data: bytes) -> int:
+    """What DynamoDB read for one answer. A Query's or Scan's count is found with a pattern,
+    not by parsing its megabyte of JSON: the proxy sits in front of both sides of a figure, and
+    must cost both alike and little."""
+    if operation in ("Query", "Scan"):
+        found = _SCANNED.search(data)
+        return int(found.group(1)) if found else 0
+    if operation not in ("GetItem", "BatchGetItem"):
+        return 0
+    try:
+        answer = json.loads(data)
+    except ValueError:
+        return 0
+    if operation == "GetItem":
+        return 1 if "Item" in answer else 0
+    return sum(len(items) for items in answer.get("Responses", {}).values())
 
 
 class _CountingServer(ThreadingHTTPServer):
@@ -67,11 +102,14 @@ class _CountingServer(ThreadingHTTPServer):
         parts = urlsplit(upstream)
         self.upstream_address = (parts.hostname or "127.0.0.1", parts.port or 80)
         self.counts: Counter[str] = Counter()
+        self.items: Counter[str] = Counter()
         self.lock = threading.Lock()
 
-    def record(self, operation: str) -> None:
+    def record(self, operation: str, data: bytes) -> None:
+        read = items_read(operation, data)
         with self.lock:
             self.counts[operation] += 1
+            self.items[operation] += read
 
 
 class CountingProxy:
@@ -86,6 +124,11 @@ class CountingProxy:
         """A snapshot of the requests forwarded so far, by operation."""
         with self._server.lock:
             return Counter(self._server.counts)
+
+    def items(self) -> Counter[str]:
+        """A snapshot of the items DynamoDB read for them so far, by operation."""
+        with self._server.lock:
+            return Counter(self._server.items)
 
     def __enter__(self) -> CountingProxy:
         self._thread.start()

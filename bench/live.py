@@ -10,6 +10,9 @@ Figures, each with its goal: the delay from a write to its event, p50 and p99, w
 N subscribers (100; 5 in --quick); the events/s delivered to N subscribers during a spell of
 writes, against N times the write rate; and the reader's Streams calls per second with N
 subscribers against 1 (one reader per process, whatever the subscribers: a ratio near 1).
+Then the same through the Redis relay (bench/relay.py): `gql derive` and 1, then 4, replicas
+with 25 subscribers each; the deployment's GetRecords calls/s, 4 replicas against 1, and the
+delay from a write to its event at the clients of every replica.
 Figures are never asserted; the exit status is 0 when every figure was measured.
 """
 
@@ -26,6 +29,9 @@ from pathlib import Path
 from bench.counting_proxy import CountingProxy
 from bench.live_ends import Client, Writer, open_client, percentile, prime, until
 from bench.plan import say
+from bench.relay import FULL as RELAY_FULL
+from bench.relay import QUICK as RELAY_QUICK
+from bench.relay import RelayPlan, run_relay
 from bench.report import Figure, table, write_json
 from bench.stack import GQL, REPO, Server, Stack, free_port
 
@@ -37,10 +43,15 @@ class LivePlan:
     interval_s: float  # between paced writes
     sustain_s: float  # writing as fast as 4 boto3 threads go, for events/s
     settle_s: float  # how long to wait for late events
+    relay: RelayPlan  # the phases through the Redis relay
 
 
-FULL = LivePlan(subscribers=100, writes=60, interval_s=0.2, sustain_s=15, settle_s=10)
-QUICK = LivePlan(subscribers=5, writes=8, interval_s=0.2, sustain_s=3, settle_s=5)
+FULL = LivePlan(
+    subscribers=100, writes=60, interval_s=0.2, sustain_s=15, settle_s=10, relay=RELAY_FULL
+)
+QUICK = LivePlan(
+    subscribers=5, writes=8, interval_s=0.2, sustain_s=3, settle_s=5, relay=RELAY_QUICK
+)
 
 
 def cpu_seconds(pid: int) -> float:
@@ -204,7 +215,9 @@ def run(plan: LivePlan, endpoint: str, output: Path) -> int:
         say(f"{plan.subscribers} subscribers")
         many = asyncio.run(phase(server, plan, plan.subscribers, writer, proxy))
         writer.pool.shutdown()
-    result = figures(plan, one, many)
+        server.stop()  # the relay's processes get the CPU to themselves
+        relayed = run_relay(stack, plan.relay)
+    result = figures(plan, one, many) + relayed
     load = os.getloadavg()
     cpus = os.cpu_count() or 1
     if load[0] > cpus:  # the figures then measure the other processes as much as this one
@@ -213,14 +226,14 @@ def run(plan: LivePlan, endpoint: str, output: Path) -> int:
             break
     meta = {
         "bench": "devices-graphql live",
-        "plan": vars(plan),
+        "plan": {**vars(plan), "relay": vars(plan.relay)},
         "endpoint": endpoint,
         "machine": {"cpus": cpus, "load_average": list(load)},
     }
     write_json(output, result, meta)
     print(table(result))
     print(f"\nfigures written to {output}")
-    return 0
+    return 1 if any(f.error for f in result) else 0
 
 
 def main(argv: list[str] | None = None) -> int:

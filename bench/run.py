@@ -26,7 +26,7 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
-from bench import history, loads, measure, scans
+from bench import depth, history, lag, loads, measure, scans
 from bench.batch import measure_batch
 from bench.load import find_tool
 from bench.loads import readings, write_ndjson, write_readings
@@ -53,7 +53,15 @@ FIGURES: list[tuple[str, str, GoalOp, float]] = [
     ("history", "Device.stats of 10,000 readings vs boto3 Query + sum", "<=", 1.3),
     ("batch", "putReadings of 100 vs 100 putReading in one request", ">=", 3.0),
     ("observability", "reading req/s, metrics + request log on vs off", ">=", 0.95),
+    # History at any depth (bench/depth.py, bench/lag.py), each on a DynamoDB Local of its own.
+    ("depth_rebuild", "gql derive rebuild of 100,000 readings vs gql load of them", "<=", 1.5),
+    ("depth_stats", "Device.stats over 30 days of 100,000: boto3 Query + sum / stats", ">=", 50),
+    ("depth_stats_items", "items read by that stats / by boto3", "<=", 0.01),
+    ("depth_series", "series of 720 hourly buckets over the same: items read", "<=", 1000),
+    ("depth_lag_p50", "write -> history.upTo, p50, 200/s for 60 s (s)", "<=", 1.0),
+    ("depth_lag_p99", "write -> history.upTo, p99, 200/s for 60 s (s)", "<=", 3.0),
 ]
+DEPTH = ("depth_rebuild", "depth_stats", "depth_stats_items", "depth_series")
 BIG = {"scan_scale", "load_memory"}  # skipped unless --big: minutes each
 
 
@@ -86,7 +94,13 @@ class Figures(dict[str, Figure]):
             for key in BIG:
                 self[key].skipped = "a --big run measures it"
 
-    def step(self, key: str, measure: Callable[[], Figure | tuple[Figure, ...]]) -> None:
+    def step(
+        self,
+        key: str,
+        measure: Callable[[], Figure | tuple[Figure, ...]],
+        also: tuple[str, ...] = (),
+    ) -> None:
+        """Measure `key` (and the figures `also` that the same measurement gives)."""
         if self[key].skipped:
             return
         try:
@@ -96,7 +110,8 @@ class Figures(dict[str, Figure]):
         except Exception as exc:
             say(f"{key} failed: {exc}")
             traceback.print_exc(file=sys.stderr)
-            self[key].error = f"{type(exc).__name__}: {str(exc)[:500]}"
+            for name in (key, *also):
+                self[name].error = f"{type(exc).__name__}: {str(exc)[:500]}"
 
 
 def run(plan: Plan, endpoint: str, output: Path, tool_name: str, variant: str | None) -> int:
@@ -160,6 +175,8 @@ def run(plan: Plan, endpoint: str, output: Path, tool_name: str, variant: str | 
         base.stop()
         figures.step("observability", lambda: measure_observability(stack, plan, tool, main_table))
         load_average.append(os.getloadavg())
+        _depth_figures(figures, plan, log_dir, tmp)
+        load_average.append(os.getloadavg())
 
     ordered = list(figures.values())
     meta = {
@@ -210,6 +227,14 @@ def _server_figures(
             two.stop(timeout=15)
 
     figures.step("workers", workers)
+
+
+def _depth_figures(figures: Figures, plan: Plan, log_dir: Path, tmp: Path) -> None:
+    """The history figures, each on a fresh DynamoDB Local of its own (bench/fresh_local.py)."""
+    sizes = depth.QUICK if plan.quick else depth.BIG if plan.big else depth.FULL
+    figures.step("depth_rebuild", lambda: depth.measure_depth(sizes, log_dir, tmp), DEPTH[1:])
+    pace = lag.QUICK if plan.quick else lag.FULL
+    figures.step("depth_lag_p50", lambda: lag.measure_lag(pace, log_dir), ("depth_lag_p99",))
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -59,15 +60,25 @@ class Settings:
     # Readings Device.stats and Device.series may evaluate in one request (issue 11).
     history_read_budget: int = 10_000
     series_max_buckets: int = 1000
+    # The derived history (issue 16): its table (None: <table>History), staleness, threads.
+    history_table: str | None = None
+    history_stale_seconds: float = 60.0
+    derive_threads: int = 8
+    # The Redis relay of live changes (gql/relay/, issue 17); None: each replica reads the stream.
+    redis_url: str | None = None
+    redis_stream_maxlen: int = 100_000
 
     @property
     def pending_sockets(self) -> int:
-        limit = self.max_pending_sockets or max(1, self.max_sockets // 10)
-        return min(limit, self.max_sockets)
+        return min(self.max_pending_sockets or max(1, self.max_sockets // 10), self.max_sockets)
 
     @property
     def streams_endpoint_url(self) -> str | None:
         return self.streams_endpoint or self.endpoint_url
+
+    @property
+    def history_name(self) -> str:
+        return self.history_table or f"{self.table}History"
 
     # Bearer tokens (gql/access/tokens.py): on when a JWKS URL or file is given.
     jwt_jwks_url: str | None = None
@@ -109,19 +120,22 @@ class Settings:
         endpoint = read.text("AWS_ENDPOINT_URL_DYNAMODB") or read.text("AWS_ENDPOINT_URL")
         backend = read.choice("GQL_BACKEND", ("embedded", "aws"), "aws" if endpoint else "embedded")
         shutdown = read.seconds("GQL_SHUTDOWN_SECONDS", 10.0)
-        delay = 0.0 if read.text("GQL_SHUTDOWN_DELAY_SECONDS") in (None, "0") else None
-        if delay is None:
-            delay = read.seconds("GQL_SHUTDOWN_DELAY_SECONDS", 0.0)
-            if delay >= shutdown:
-                raise ConfigError(
-                    f"GQL_SHUTDOWN_DELAY_SECONDS: {delay:g} must be below "
-                    f"GQL_SHUTDOWN_SECONDS ({shutdown:g}), which bounds the whole shutdown"
-                )
+        delay_name = "GQL_SHUTDOWN_DELAY_SECONDS"
+        delay = 0.0 if read.text(delay_name) in (None, "0") else read.seconds(delay_name, 0.0)
+        if delay >= shutdown:
+            raise ConfigError(
+                f"GQL_SHUTDOWN_DELAY_SECONDS: {delay:g} must be below "
+                f"GQL_SHUTDOWN_SECONDS ({shutdown:g}), which bounds the whole shutdown"
+            )
+        table = read.table("GQL_TABLE", "Devices")
+        history = read.table("GQL_HISTORY_TABLE", f"{table}History")
+        if history == table:
+            raise ConfigError(f"GQL_HISTORY_TABLE: must not be the readings table, {table!r}")
         secrets = tuple(s.encode() for s in read.items("GQL_CURSOR_SECRET"))
         if any(len(s) < 16 for s in secrets):
             raise ConfigError("GQL_CURSOR_SECRET: each secret must be at least 16 characters")
         return cls(
-            table=read.text("GQL_TABLE") or "Devices",
+            table=table,
             backend=backend,  # type: ignore[arg-type]
             endpoint_url=endpoint,
             streams_endpoint=read.url("AWS_ENDPOINT_URL_DYNAMODB_STREAMS"),
@@ -159,6 +173,11 @@ class Settings:
             stream_max_outage_seconds=read.seconds("GQL_STREAM_MAX_OUTAGE_SECONDS", 30.0),
             history_read_budget=read.integer("GQL_HISTORY_READ_BUDGET", 10_000, low=1),
             series_max_buckets=read.integer("GQL_SERIES_MAX_BUCKETS", 1000, low=1),
+            history_table=history if read.text("GQL_HISTORY_TABLE") else None,
+            history_stale_seconds=read.seconds("GQL_HISTORY_STALE_SECONDS", 60.0),
+            derive_threads=read.integer("GQL_DERIVE_THREADS", 8, low=1),
+            redis_url=read.url("GQL_REDIS_URL", ("redis://", "rediss://", "unix://")),
+            redis_stream_maxlen=read.integer("GQL_REDIS_STREAM_MAXLEN", 100_000, low=100),
             **_auth_settings(read),
             persisted_queries_cache_size=read.integer(
                 "GQL_PERSISTED_QUERIES_CACHE_SIZE", 1000, low=1
@@ -215,10 +234,8 @@ def _trace_exporters(read: _Reader) -> tuple[str, ...]:
     names = tuple(name.lower() for name in read.items("OTEL_TRACES_EXPORTER"))
     if names:
         return () if names == ("none",) else names
-    endpoint = read.text("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT") or read.text(
-        "OTEL_EXPORTER_OTLP_ENDPOINT"
-    )
-    return ("otlp",) if endpoint else ()
+    endpoints = ("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "OTEL_EXPORTER_OTLP_ENDPOINT")
+    return ("otlp",) if any(read.text(name) for name in endpoints) else ()
 
 
 @dataclass(frozen=True)
@@ -226,13 +243,18 @@ class _Reader:
     env: Mapping[str, str]
 
     def text(self, name: str) -> str | None:
-        value = self.env.get(name, "").strip()
-        return value or None
+        return self.env.get(name, "").strip() or None
 
-    def url(self, name: str) -> str | None:
+    def table(self, name: str, default: str) -> str:
+        if re.fullmatch(r"[A-Za-z0-9_.-]{3,255}", value := self.text(name) or default):
+            return value  # DynamoDB's rule for table names
+        raise ConfigError(f"{name}: {value!r} is not a table name (3-255 of A-Z a-z 0-9 _ - .)")
+
+    def url(self, name: str, schemes: tuple[str, ...] = ("http://", "https://")) -> str | None:
         value = self.text(name)
-        if value is not None and not value.lower().startswith(("http://", "https://")):
-            raise ConfigError(f"{name}: {value!r} is not an http:// or https:// URL")
+        if value is not None and not value.lower().startswith(schemes):
+            # The value is not shown: a Redis URL may hold a password.
+            raise ConfigError(f"{name}: must be a URL that starts with {' or '.join(schemes)}")
         return value
 
     def items(self, name: str) -> list[str]:
@@ -272,8 +294,6 @@ class _Reader:
         raw = self.text(name)
         if raw is None:
             return default
-        if raw.lower() in ("1", "true", "yes", "on"):
-            return True
-        if raw.lower() in ("0", "false", "no", "off"):
-            return False
-        raise ConfigError(f"{name}: {raw!r} is not a boolean (use true or false)")
+        if raw.lower() not in ("1", "true", "yes", "on", "0", "false", "no", "off"):
+            raise ConfigError(f"{name}: {raw!r} is not a boolean (use true or false)")
+        return raw.lower() in ("1", "true", "yes", "on")

@@ -19,7 +19,8 @@
         ├── ThrottledError           THROTTLED: retries ran out; has `retry_after`
         ├── BackendUnavailableError  BACKEND_UNAVAILABLE: cannot connect, timed out, 5xx
         ├── TableNotFoundError       the table does not exist (yet)
-        └── TransactionCanceledError a transaction wrote nothing; has DynamoDB's reason per action
+        ├── TransactionCanceledError a transaction wrote nothing; has DynamoDB's reason per action
+        └── RelayUnavailableError    BACKEND_UNAVAILABLE: Redis (GQL_REDIS_URL) cannot be reached
 
 A StoreError keeps the botocore exception as `__cause__`; its message never carries
 DynamoDB's own text, so it is safe to show.
@@ -132,6 +133,12 @@ class BackendUnavailableError(StoreError):
 
 
 class TableNotFoundError(StoreError):
+    code = "BACKEND_UNAVAILABLE"
+
+
+class RelayUnavailableError(StoreError):
+    """The Redis relay of live changes (gql/relay/) could not be reached or answered badly."""
+
     code = "BACKEND_UNAVAILABLE"
 
 

@@ -234,14 +234,17 @@ _LOCAL_FIXTURES = {"fresh_dynamodb_local"}
 
 
 # Folders whose modules run longest (subprocesses, servers, large tables) first, many small
-# modules last: xdist hands out modules in this order, and small ones fill the end of the run
-# instead of one long module starting last and running alone.
+# modules last: xdist hands out modules in this order (`make test` passes
+# --no-loadscope-reorder, or xdist would sort them by their number of tests), and small ones
+# fill the end of the run instead of one long module starting last and running alone.
 _FIRST_TO_LAST = [
+    "derive",  # each long one a few minutes, on a DynamoDB Local of its own (exactness, cost)
     "bench",
     "integration",
     "browser",
     "examples",
     "deploy",
+    "relay",  # seconds against a redis-server of its own; the long relay tests are integration's
     "store",
     "hardening",
     "api",
@@ -250,9 +253,26 @@ _FIRST_TO_LAST = [
 ]
 
 
-def _rank(item: pytest.Item) -> int:
+# The longest modules of all, first of their folder, longest first: each takes a worker for
+# minutes, so that the rest of the suite fills the other workers meanwhile and none of them
+# starts last.
+_LONGEST = [
+    "test_read_cost.py",
+    "test_exactness_crash.py",
+    "test_exactness.py",
+    "test_exactness_lambda.py",
+    "test_relay_replicas.py",  # about a minute: four replicas, gql derive, a redis-server
+    "test_relay_restart.py",  # half a minute: redis-server restarted during writes
+]
+
+
+def _rank(item: pytest.Item) -> tuple[int, int]:
     folder = item.path.parent.name
-    return _FIRST_TO_LAST.index(folder) if folder in _FIRST_TO_LAST else len(_FIRST_TO_LAST)
+    module = item.path.name
+    return (
+        _FIRST_TO_LAST.index(folder) if folder in _FIRST_TO_LAST else len(_FIRST_TO_LAST),
+        _LONGEST.index(module) if module in _LONGEST else len(_LONGEST),
+    )
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

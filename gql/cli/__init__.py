@@ -1,4 +1,4 @@
-"""The `gql` command: serve | table ... | load | export-schema | export | migrate-legacy.
+"""The `gql` command: serve | table ... | load | export-schema | export | migrate-legacy | derive.
 
 Each group of commands lives in its own module with a `register(commands)` function that adds
 its subparsers; this module only assembles them and turns project errors into exit codes.
@@ -11,7 +11,7 @@ import logging
 import sys
 from collections.abc import Sequence
 
-from gql.cli import data, maintain, serve, table
+from gql.cli import data, derive, maintain, serve, table
 from gql.config import Settings
 from gql.errors import GqlError
 
@@ -42,4 +42,5 @@ def _parser() -> argparse.ArgumentParser:
     table.register(commands)
     data.register(commands)
     maintain.register(commands)
+    derive.register(commands)
     return parser

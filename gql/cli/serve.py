@@ -6,7 +6,7 @@ import argparse
 import os
 import secrets
 
-from gql.cli.common import Commands
+from gql.cli.common import Commands, client
 from gql.config import Settings
 from gql.errors import GqlError
 
@@ -21,6 +21,12 @@ def register(commands: Commands) -> None:
         type=_positive,
         default=1,
         help="server processes sharing the port (aws backend only; e.g. one per CPU core)",
+    )
+    serve.add_argument(
+        "--derive",
+        action="store_true",
+        help="also run the history consumer (`gql derive`) in this process; the embedded "
+        "backend always does",
     )
     serve.set_defaults(run=_serve)
 
@@ -39,6 +45,15 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     from gql.web import serve
 
     backend = args.backend or settings.backend
+    if args.derive and args.workers > 1:
+        raise GqlError(
+            f"--derive with --workers {args.workers} would run a consumer in every worker: run "
+            "`gql derive` as a process of its own beside `gql serve --workers N`"
+        )
+    if args.derive and backend != "embedded":
+        from gql.cli.derive import check_tables
+
+        check_tables(settings, client(settings))  # say at once what the consumer would lack
     if args.workers > 1:
         if backend == "embedded":
             raise GqlError(
@@ -58,5 +73,10 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
                 flush=True,
             )
     return serve(
-        settings, host=args.host, port=args.port, backend=args.backend, workers=args.workers
+        settings,
+        host=args.host,
+        port=args.port,
+        backend=args.backend,
+        workers=args.workers,
+        derive=args.derive,
     )

@@ -32,6 +32,20 @@ def epoch_seconds(timestamp: str) -> Decimal | None:
     return seconds if seconds.is_finite() else None
 
 
+# Only instants a GraphQL DateTime can name (years 1 to 9999) are times: a timestamp beyond
+# them has no recordedAt, so it is in no window, as a timestamp that is not a number.
+MIN_TIME = -62_135_596_800  # 0001-01-01T00:00:00Z
+MAX_TIME = 253_402_300_800  # 10000-01-01T00:00:00Z, the first instant that is not a time
+
+
+def recorded_seconds(timestamp: str) -> Decimal | None:
+    """A stored infoTimestamp as a time (epoch seconds); None when it is not one."""
+    seconds = epoch_seconds(timestamp)
+    if seconds is None or not MIN_TIME <= seconds < MAX_TIME:
+        return None
+    return seconds
+
+
 def instant_seconds(moment: datetime) -> Decimal:
     """A datetime as exact epoch seconds (microseconds included); naive means UTC."""
     if moment.tzinfo is None:
@@ -55,14 +69,24 @@ class TimeWindow:
     end: Decimal | None = None
 
     def holds(self, reading: Reading) -> bool:
-        """Whether the reading was recorded in the window; a non-numeric timestamp never is."""
-        seconds = epoch_seconds(reading.info.info_timestamp)
+        """Whether the reading was recorded in the window; one without a time never is."""
+        seconds = recorded_seconds(reading.info.info_timestamp)
         return seconds is not None and self.contains(seconds)
 
     def contains(self, seconds: Decimal) -> bool:
         if self.start is not None and seconds < self.start:
             return False
         return self.end is None or seconds < self.end
+
+
+def exact_sum(total: Decimal | Fraction, value: Decimal | Fraction) -> Decimal | Fraction:
+    """total + value, exactly: a Decimal while SUM_DIGITS suffice, else a Fraction."""
+    if isinstance(total, Decimal) and isinstance(value, Decimal):
+        try:
+            return _EXACT.add(total, value)
+        except (Inexact, InvalidOperation):
+            pass
+    return Fraction(total) + Fraction(value)
 
 
 # -- figures ---------------------------------------------------------------------------------
@@ -110,13 +134,7 @@ class _FieldTally:
             self.min = value
         if self.max is None or value > self.max:
             self.max = value
-        if isinstance(self.total, Decimal):
-            try:
-                self.total = _EXACT.add(self.total, value)
-                return
-            except (Inexact, InvalidOperation):
-                self.total = Fraction(self.total)
-        self.total += Fraction(value)
+        self.total = exact_sum(self.total, value)
 
     def figures(self) -> FieldFigures:
         return FieldFigures(self.count, self.min, self.max, self.total)
@@ -184,7 +202,7 @@ class Buckets:
 
     def add(self, reading: Reading) -> bool:
         """Count the reading in its bucket; False (and ignored) when it is outside the window."""
-        seconds = epoch_seconds(reading.info.info_timestamp)
+        seconds = recorded_seconds(reading.info.info_timestamp)
         if seconds is None or not self.window.contains(seconds):
             return False
         index = int((Fraction(seconds) - self._start) // self.seconds)

@@ -2,10 +2,11 @@
 
 One `Hub` per process. Changes reach it two ways:
 
-- from a `ChangeSource` (the table's stream, gql/store/stream.py): one reader task polls it
-  while at least one subscription is open, whatever their number, and closes it when the
-  last one leaves. The source's blocking calls run on one dedicated thread, so open, poll
-  and close never overlap and always run in the order they were asked for.
+- from a source: one reader task polls it while at least one subscription is open, whatever
+  their number, and closes it when the last one leaves. Either a blocking `ChangeSource` (the
+  table's stream, gql/store/stream.py), whose calls run on one dedicated thread, so open, poll
+  and close never overlap and always run in the order they were asked for (source.py); or an
+  `AsyncChangeSource` (the Redis relay, gql/relay/reader.py), whose poll waits for changes.
 - through `publish`, from any thread (the embedded backend's store publishes its own writes).
 
 Each subscription has a bounded buffer. One that falls `buffer` changes behind is ended with
@@ -21,22 +22,15 @@ import contextlib
 import logging
 import time
 from collections.abc import AsyncIterator, Callable
-from concurrent.futures import ThreadPoolExecutor
-from typing import Protocol
 
 from gql.errors import LiveError, StoreError, StreamGapError
-from gql.live.subscriber import Interest, Subscriber
+from gql.live.source import AsyncChangeSource, ChangeSource, Threaded
+from gql.live.subscriber import Interest, Subscriber, Tally
 from gql.models import Change
 
-__all__ = ["ChangeSource", "Hub", "Interest", "Subscriber"]
+__all__ = ["AsyncChangeSource", "ChangeSource", "Hub", "Interest", "Subscriber"]
 
 log = logging.getLogger("gql.live")
-
-
-class ChangeSource(Protocol):
-    def open(self) -> None: ...
-    def poll(self) -> list[Change]: ...
-    def close(self) -> None: ...
 
 
 class Hub:
@@ -55,8 +49,9 @@ class Hub:
         self.buffer = buffer
         self._backoff = backoff_seconds
         self._clock = clock
-        self._source: ChangeSource | None = None
-        self._thread: ThreadPoolExecutor | None = None
+        self._source: AsyncChangeSource | None = None
+        # Changes handed to subscriptions and dropped (SLOW_CONSUMER), for the metrics.
+        self.tally = Tally()
         self._subscribers: set[Subscriber] = set()  # those changes are dispatched to
         self._open: set[Subscriber] = set()  # those whose subscription is still running
         self._reader: asyncio.Task[None] | None = None
@@ -67,9 +62,12 @@ class Hub:
             self.attach(source)
 
     def attach(self, source: ChangeSource) -> None:
-        """Read changes from `source` (set before the first subscription)."""
+        """Read changes from a blocking `source` (set before the first subscription)."""
+        self._source = Threaded(source, self.poll_seconds)
+
+    def attach_async(self, source: AsyncChangeSource) -> None:
+        """Read changes from `source`, whose poll waits for them (the Redis relay)."""
         self._source = source
-        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="live-reader")
 
     @property
     def subscriptions(self) -> int:
@@ -87,7 +85,7 @@ class Hub:
         With a source, the first subscription opens it (StreamDisabledError and StoreErrors
         are raised here, at once) and starts the reader.
         """
-        subscriber = Subscriber(interest, self.buffer)
+        subscriber = Subscriber(interest, self.buffer, self.tally)
         await self._join(subscriber)
         try:
             yield subscriber
@@ -116,12 +114,9 @@ class Hub:
         deadline = time.monotonic() + timeout
         while self._open and time.monotonic() < deadline:
             await asyncio.sleep(0.01)
-        if self._thread is not None:
-            # Wait (within the timeout) for the source's close(), queued behind any poll.
-            drained = asyncio.wrap_future(self._thread.submit(lambda: None))
+        if self._source is not None:
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(drained, max(deadline - time.monotonic(), 0.1))
-            self._thread.shutdown(wait=False)
+                await asyncio.wait_for(self._source.aclose(), max(deadline - time.monotonic(), 0.1))
 
     # -- subscribers ------------------------------------------------------------------------
 
@@ -162,9 +157,7 @@ class Hub:
 
     def _close_source(self) -> None:
         assert self._source is not None
-        assert self._thread is not None
-        with contextlib.suppress(RuntimeError):  # the thread was shut down with the hub
-            self._thread.submit(self._source.close)
+        self._source.close()
 
     def _dispatch(self, changes: list[Change]) -> None:
         for change in changes:
@@ -182,26 +175,20 @@ class Hub:
 
     async def _open_source(self) -> None:
         assert self._source is not None
-        assert self._thread is not None
-        opening = asyncio.get_running_loop().run_in_executor(self._thread, self._source.open)
-        opening.add_done_callback(_retrieve)
         try:
-            await asyncio.shield(opening)
+            await self._source.open()
         except asyncio.CancelledError:
-            # open() carries on in its thread: close what it opens, as nobody will read it.
-            self._thread.submit(self._source.close)
+            self._source.close()  # nobody will read what it opened
             raise
 
     async def _read(self) -> None:
         assert self._source is not None
-        assert self._thread is not None
-        loop = asyncio.get_running_loop()
         failing_since: float | None = None
         delay = self._backoff[0]
         try:
             while self._subscribers:
                 try:
-                    changes = await loop.run_in_executor(self._thread, self._source.poll)
+                    changes = await self._source.poll()
                 except LiveError as exc:
                     log.warning("live: the stream ended subscriptions: %s", exc.message)
                     self._end_all(exc)
@@ -222,8 +209,6 @@ class Hub:
                     return
                 failing_since, delay = None, self._backoff[0]
                 self._dispatch(changes)
-                if not changes:
-                    await asyncio.sleep(self.poll_seconds)
         finally:
             if self._reader is asyncio.current_task():  # ended on its own, not stopped
                 self._reader = None
@@ -232,13 +217,6 @@ class Hub:
 
 def _outage(seconds: float, exc: StoreError) -> StreamGapError:
     return StreamGapError(
-        f"the table's stream could not be read for {seconds:g} s ({exc.message}); changes "
+        f"live changes could not be read for {seconds:g} s ({exc.message}); changes "
         "may have been missed: re-read with queries and subscribe again"
     )
-
-
-def _retrieve(future: asyncio.Future[None]) -> None:
-    # The outcome of an open() whose subscriber left is not awaited: read it so asyncio does
-    # not report it as never retrieved.
-    if not future.cancelled():
-        future.exception()

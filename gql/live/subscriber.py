@@ -5,10 +5,27 @@ from __future__ import annotations
 import asyncio
 from collections import deque
 from dataclasses import dataclass
+from typing import Protocol
 
 from gql.conditions import holds
 from gql.errors import LiveError, SlowConsumerError
 from gql.models import Change, ChangeKind, Condition
+
+
+class Failing(Protocol):
+    """What can be ended at once with an error: a Subscriber, or a socket's share of one."""
+
+    def fail(self, error: LiveError) -> None: ...
+
+
+@dataclass(slots=True)
+class Tally:
+    """Changes sent to subscribers (counted by the edge, gql/web/fanout.py), and dropped with
+    one ended SLOW_CONSUMER (its buffer and the change that did not fit): plain counts, read
+    by the metrics."""
+
+    delivered: int = 0
+    dropped: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,9 +51,10 @@ class Interest:
 class Subscriber:
     """One subscription's buffer, read with `async for`; ends normally or with a LiveError."""
 
-    def __init__(self, interest: Interest, capacity: int) -> None:
+    def __init__(self, interest: Interest, capacity: int, tally: Tally | None = None) -> None:
         self.interest = interest
         self.capacity = capacity
+        self.tally = tally if tally is not None else Tally()
         self._changes: deque[Change] = deque()
         self._wake = asyncio.Event()
         self._ended = False
@@ -54,6 +72,7 @@ class Subscriber:
         if self._ended or not self.interest.matches(change):
             return
         if len(self._changes) >= self.capacity:
+            self.tally.dropped += len(self._changes) + 1
             self._changes.clear()
             self.end(
                 SlowConsumerError(
@@ -67,6 +86,7 @@ class Subscriber:
 
     def fail(self, error: LiveError) -> None:
         """End now with `error`, dropping what is buffered (the client will not read it)."""
+        self.tally.dropped += len(self._changes)
         self._changes.clear()
         if self._error is None:  # an error that ended it already is the one to tell
             self._ended, self._error = True, error

@@ -28,6 +28,8 @@ from prometheus_client import (
 REQUEST_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
 DYNAMODB_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5)
 OPERATION_TYPES = ("query", "mutation", "subscription", "unknown")
+# Seconds from a change's append to the relay to its hand-over to this replica's subscribers.
+RELAY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
 
 
 class DynamoDBCall(Protocol):
@@ -116,6 +118,28 @@ class Metrics:
             registry=r,
             multiprocess_mode="livesum",
         )
+        self.relayed = Counter(
+            "gql_changes_relayed_total",
+            "Changes this replica read from the Redis relay (GQL_REDIS_URL)",
+            registry=r,
+        )
+        self.relay_lag = Histogram(
+            "gql_relay_lag_seconds",
+            "Seconds from a change's append to the Redis stream to its read by this replica",
+            buckets=RELAY_BUCKETS,
+            registry=r,
+        )
+        self.live_delivered = Counter(
+            "gql_live_changes_delivered_total",
+            "Changes handed to this replica's subscriptions (one per subscription it matched)",
+            registry=r,
+        )
+        self.live_dropped = Counter(
+            "gql_live_changes_dropped_total",
+            "Changes dropped from subscriptions ended with SLOW_CONSUMER (their buffers)",
+            registry=r,
+        )
+        self._live_counted = (0, 0)
         # The common label sets, resolved once: labels() takes a lock and a dict look-up.
         self._requests = {
             (kind, outcome): (
@@ -174,6 +198,21 @@ class Metrics:
         there, the hub calls subscription_started/subscription_ended.
         """
         self.subscriptions.set_function(count)
+
+    def record_relayed(self, lags: list[float]) -> None:
+        """Changes read from the relay, with the lag of each."""
+        self.relayed.inc(len(lags))
+        for lag in lags:
+            self.relay_lag.observe(lag)
+
+    def record_live(self, delivered: int, dropped: int) -> None:
+        """The running totals of the hub's tally: what grew since the last call is counted."""
+        before = self._live_counted
+        if delivered > before[0]:
+            self.live_delivered.inc(delivered - before[0])
+        if dropped > before[1]:
+            self.live_dropped.inc(dropped - before[1])
+        self._live_counted = (max(delivered, before[0]), max(dropped, before[1]))
 
     def close(self) -> None:
         """In multiprocess mode, drop this process's live gauges (it is about to exit)."""

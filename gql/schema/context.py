@@ -15,16 +15,16 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from strawberry.dataloader import DataLoader
 
 from gql.cursor import decode_cursor, encode_cursor
-from gql.errors import BackendUnavailableError, ThrottledError
+from gql.errors import BackendUnavailableError, TableNotFoundError, ThrottledError
 from gql.models import Reading, ReadingKey
 from gql.schema.batching import Batch, BatchTimeoutError, Coalescer
-from gql.store import BATCH_GET_SIZE, Budget, within
+from gql.store import BATCH_GET_SIZE, Budget, Entry, within
 
 if TYPE_CHECKING:
     from gql.config import Settings
-    from gql.live import Hub, Subscriber
+    from gql.live import Failing, Hub
     from gql.observe import Metrics
-    from gql.store import ReadingStore
+    from gql.store import HistoryTable, ReadingStore
 
 log = logging.getLogger("gql.schema")
 T = TypeVar("T")
@@ -69,6 +69,9 @@ class Services:
     hub: Hub | None = None  # live changes; None: subscriptions are refused
     history_read_budget: int = 10_000
     series_max_buckets: int = 1000
+    # The derived history (registry, rollups, statuses); None: none is kept (gql/derive).
+    history: HistoryTable | None = None
+    history_stale_seconds: float = 60.0
     # Eventually consistent reads by key from all concurrent requests share BatchGetItems.
     readings_by_key: Coalescer[ReadingKey, Reading] = field(init=False)
 
@@ -102,9 +105,13 @@ class Context:
     # The connection_init payload of a WebSocket (Strawberry sets it).
     connection_params: Any = None
     # A socket's live subscriptions, so that the edge can end them all (gql/web/sockets.py).
-    subscribers: set[Subscriber] = field(default_factory=set)
+    subscribers: set[Failing] = field(default_factory=set)
+    # The context of a subscription shared by several sockets (gql/web/fanout.py): each of
+    # them counts itself in the metrics, so the resolver does not.
+    shared: bool = False
     readings: DataLoader[ReadingKey, Reading | None] = field(init=False)
     latest: DataLoader[str, Reading | None] = field(init=False)
+    registry: DataLoader[str, Entry | None] = field(init=False)
 
     def __post_init__(self) -> None:
         # One time budget for the whole request, however many store calls it makes.
@@ -113,6 +120,7 @@ class Context:
         # socket lives for hours, and its operations must see the readings as they are now.
         self.readings = DataLoader(load_fn=self._load_readings, cache=not self.socket)
         self.latest = DataLoader(load_fn=self._load_latest, cache=not self.socket)
+        self.registry = DataLoader(load_fn=self._load_entries, cache=not self.socket)
 
     @property
     def store(self) -> ReadingStore:
@@ -161,6 +169,20 @@ class Context:
         except BatchTimeoutError as exc:
             budget = exc.batch.state if exc.batch is not None else None
             raise self._timed_out(budget) from None
+
+    async def _load_entries(self, device_ids: list[str]) -> list[Entry | None]:
+        # Registry entries of all the devices of a request in one BatchGetItem.
+        history = self.services.history
+        if history is None:
+            return [None] * len(device_ids)
+        try:
+            found = await self.run(history.entries, device_ids)
+        except TableNotFoundError as exc:
+            raise BackendUnavailableError(
+                f"the device registry (table {history.db.table}) does not exist: create it "
+                "with `gql table create`"
+            ) from exc
+        return [found.get(d) for d in device_ids]
 
     async def _load_latest(self, device_ids: list[str]) -> list[Reading | None]:
         # One Query per device (DynamoDB has no batch query); they run concurrently.

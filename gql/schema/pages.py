@@ -11,6 +11,8 @@ from gql import models
 from gql.cursor import scope_of
 from gql.schema import inputs
 from gql.schema.context import Context
+from gql.schema.history import derived
+from gql.store import IndexUnavailableError, window_page
 
 
 @dataclass(frozen=True)
@@ -47,6 +49,25 @@ async def device_page(
         arguments.append(repr(window))
     scope = scope_of(field, arguments)
     start = context.services.cursors.decode(after, scope) if after is not None else None
+    if window is not None and not consistent and await derived(context) is not None:
+        # Through the time index: only the window is read (gql/store/windows.py).
+        try:
+            indexed = await context.run(
+                window_page,
+                context.store.db,
+                device_id,
+                window,
+                span=span,
+                filter=condition,
+                order=order,
+                first=size,
+                after=start,
+                budget=context.services.read_budget,
+            )
+        except IndexUnavailableError:
+            indexed = None
+        if indexed is not None:
+            return Listing(indexed, scope, after is not None)
     page = await context.run(
         context.store.query,
         device_id,

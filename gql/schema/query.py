@@ -1,4 +1,4 @@
-"""Query: reading, readingsByDevice, scanReadings, device, node."""
+"""Query: reading, readingsByDevice, scanReadings, device, devices, history, node."""
 
 from __future__ import annotations
 
@@ -6,11 +6,11 @@ import strawberry
 from strawberry import relay
 
 from gql import models
-from gql.schema import inputs
+from gql.schema import inputs, registry
 from gql.schema.context import Context
 from gql.schema.pages import device_page, scan_page
-from gql.schema.types import Device, Reading, ReadingConnection
-from gql.schema.values import SortOrder
+from gql.schema.types import Device, DeviceConnection, Reading, ReadingConnection
+from gql.schema.values import HistoryStatus, SortOrder
 
 
 @strawberry.type
@@ -72,6 +72,23 @@ class Query:
     @strawberry.field(description="A device is the partition that holds its readings.")
     def device(self, device_id: strawberry.ID) -> Device:
         return Device(device_id=strawberry.ID(inputs.device_id(device_id)))
+
+    @strawberry.field(
+        description="Every device that has readings, in deviceId order (from the device "
+        "registry, never a Scan of readings)."
+    )
+    async def devices(
+        self, info: strawberry.Info[Context], first: int = 25, after: str | None = None
+    ) -> DeviceConnection:
+        listing = await registry.device_listing(info.context, first=first, after=after)
+        return DeviceConnection.of(info.context, listing)
+
+    @strawberry.field(
+        description="How current the derived history (registry, rollups, time index) is."
+    )
+    async def history(self, info: strawberry.Info[Context]) -> HistoryStatus:
+        report = await registry.history_report(info.context)
+        return HistoryStatus(up_to=report.up_to, backlog=report.backlog, consuming=report.consuming)
 
 
 def query_type() -> type[Query]:

@@ -103,7 +103,7 @@ class Subscription:
             # A subscription is one request that lasts: counted once, when it ends, with the
             # code that ended it (the HTTP edge never sees what runs over a socket).
             metrics = info.context.services.metrics
-            if metrics is not None:
+            if metrics is not None and not info.context.shared:
                 outcome = "error" if codes else "ok"
                 metrics.record_request(
                     "subscription", outcome, time.perf_counter() - started, codes

@@ -7,17 +7,25 @@ below them (gql/schema/pages.py, history.py), and the leaf types are in values.p
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 
 import strawberry
 from strawberry import relay
 
 from gql import models
 from gql.errors import InputError
-from gql.schema import history, pages
+from gql.schema import history, pages, registry
 from gql.schema.context import Context, Cursors
 from gql.schema.inputs import DatacountCondition, ReadingCondition, TimeRange
-from gql.schema.values import TEMPERATURES, FieldStats, ReadingInfo, SeriesBucket, SortOrder
-from gql.store import Stats
+from gql.schema.values import (
+    TEMPERATURES,
+    FieldStats,
+    ReadingInfo,
+    SeriesBucket,
+    SortOrder,
+    moment,
+)
+from gql.store import Entry, Stats
 
 
 @strawberry.type(description="One reading of one device, keyed by deviceId and datacount.")
@@ -78,6 +86,36 @@ async def _reading(context: Context, key: models.ReadingKey | None) -> Reading |
 @strawberry.type(description="A device is the partition that holds its readings.")
 class Device:
     device_id: strawberry.ID
+    # Its registry entry, when the page that made it read it already (Query.devices).
+    entry: strawberry.Private[Entry | None] = None
+
+    async def _entry(self, info: strawberry.Info[Context]) -> Entry | None:
+        if self.entry is not None:
+            return self.entry
+        return await info.context.registry.load(str(self.device_id))
+
+    @strawberry.field(description="How many readings the device has (from the device registry).")
+    async def reading_count(self, info: strawberry.Info[Context]) -> int:
+        entry = await self._entry(info)
+        return entry.total.count if entry is not None else 0
+
+    @strawberry.field(
+        description="Lowest info.infoTimestamp among its readings; null when it has none that "
+        "is numeric."
+    )
+    async def first_recorded_at(self, info: strawberry.Info[Context]) -> datetime | None:
+        entry = await self._entry(info)
+        earliest = entry.total.earliest if entry is not None else None
+        return moment(earliest) if earliest is not None else None
+
+    @strawberry.field(
+        description="Highest info.infoTimestamp among its readings; null when it has none that "
+        "is numeric."
+    )
+    async def last_recorded_at(self, info: strawberry.Info[Context]) -> datetime | None:
+        entry = await self._entry(info)
+        latest = entry.total.latest if entry is not None else None
+        return moment(latest) if latest is not None else None
 
     @strawberry.field(description="This device's readings in datacount order.")
     async def readings(
@@ -214,3 +252,44 @@ class ReadingStats:
             last_key=figures.last,
             **{name: FieldStats.of(figures.of(name)) for name in TEMPERATURES},
         )
+
+
+@strawberry.type(description="A page of devices, in deviceId order.")
+class DeviceConnection:
+    edges: list[DeviceEdge]
+    page_info: relay.PageInfo
+
+    @classmethod
+    def of(cls, context: Context, listing: registry.DeviceListing) -> DeviceConnection:
+        cursors = context.services.cursors
+        issued = cursors.clock()
+        edges = [
+            DeviceEdge(
+                key=registry.cursor_key(entry.device_id),
+                cursors=cursors,
+                issued=issued,
+                node=Device(device_id=strawberry.ID(entry.device_id), entry=entry),
+            )
+            for entry in listing.entries
+        ]
+        scope = registry.DEVICES_SCOPE
+        return cls(
+            edges=edges,
+            page_info=relay.PageInfo(
+                has_next_page=listing.more,
+                has_previous_page=listing.resumed,
+                start_cursor=cursors.encode(edges[0].key, scope, now=issued) if edges else None,
+                end_cursor=cursors.encode(edges[-1].key, scope, now=issued) if edges else None,
+            ),
+        )
+
+
+@strawberry.type(description="A device and the cursor to resume after it.")
+class DeviceEdge:
+    key: strawberry.Private[models.ReadingKey]
+    cursors: strawberry.Private[Cursors]
+    issued: strawberry.Private[float]
+    cursor: str = strawberry.field(
+        resolver=lambda root: root.cursors.encode(root.key, registry.DEVICES_SCOPE, now=root.issued)
+    )
+    node: Device

@@ -27,6 +27,11 @@ def _float(value: Decimal | None) -> float | None:
     return None if value is None else float(value)
 
 
+def moment(seconds: Decimal | float) -> datetime:
+    """Epoch seconds as a DateTime, rounded to the microsecond as Reading.info.recordedAt is."""
+    return datetime.fromtimestamp(float(seconds), tz=UTC)
+
+
 @strawberry.type(description="The `info` map of a reading.")
 class ReadingInfo:
     info_timestamp: str = strawberry.field(description='As stored, e.g. "1612519200".')
@@ -39,8 +44,7 @@ class ReadingInfo:
     @strawberry.field(description="infoTimestamp (epoch seconds) as an instant; null if not one.")
     def recorded_at(self) -> datetime | None:
         try:
-            seconds = Decimal(self.info_timestamp.strip())
-            return datetime.fromtimestamp(float(seconds), tz=UTC)
+            return moment(Decimal(self.info_timestamp.strip()))
         except (ArithmeticError, ValueError, OverflowError, OSError):
             return None
 
@@ -75,6 +79,21 @@ class FieldStats:
             max=_float(figures.max),
             avg=None if average is None else float(average),
         )
+
+
+@strawberry.type(description="How current the derived history (registry, rollups, time index) is.")
+class HistoryStatus:
+    up_to: datetime | None = strawberry.field(
+        description="Every change DynamoDB recorded up to this instant is reflected in devices, "
+        "stats and series."
+    )
+    backlog: int = strawberry.field(
+        description="Changes recorded but not yet reflected (0 when caught up)."
+    )
+    consuming: bool = strawberry.field(
+        description="False when no consumer has reported within GQL_HISTORY_STALE_SECONDS "
+        "(default 60); an idle consumer that polls and finds nothing still reports."
+    )
 
 
 @strawberry.type(description="The readings of one time bucket of a series.")

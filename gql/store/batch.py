@@ -31,7 +31,7 @@ from gql.errors import (
 from gql.models import Reading, ReadingKey
 from gql.store.client import DynamoDB
 from gql.store.codec import info_to_item, key_from_item, key_to_item
-from gql.store.expressions import Expressions
+from gql.store.expressions import Expressions, set_index
 
 MAX_READINGS = 100  # DynamoDB's limit of actions per transaction
 CONFLICT_ATTEMPTS = 4
@@ -140,7 +140,7 @@ class AtomicBatch:
             "Key": key_to_item(key),
             "UpdateExpression": (
                 f"SET {ex.name('info')} = {ex.attribute(info_to_item(reading.info))}, "
-                f"{version} = {new_version}"
+                f"{set_index(ex, reading.info.info_timestamp)}, {version} = {new_version}"
             ),
             "ConditionExpression": condition,
             "ReturnValuesOnConditionCheckFailure": "ALL_OLD",

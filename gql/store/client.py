@@ -53,6 +53,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("gql.store")
 
 UNAVAILABLE = {"InternalServerError", "ServiceUnavailable", "InternalFailure"}
+INDEX_MISSING = "IndexUnavailable"
 # The operations that accept ReturnConsumedCapacity: every one of them asks, so that what is
 # recorded is the capacity DynamoDB bills, not an estimate.
 _REPORTS_CAPACITY = {
@@ -177,6 +178,12 @@ class DynamoDB:
         # In-process moto is not thread-safe: the embedded backend passes a lock.
         self._lock: AbstractContextManager[Any] = lock if lock is not None else nullcontext()
 
+    def sibling(self, table: str) -> DynamoDB:
+        """Another table through the same client, lock and observer (the history table)."""
+        sibling = DynamoDB(self.client, table, observer=self.observer)
+        sibling._lock = self._lock
+        return sibling
+
     def call(self, operation: str, **params: Any) -> dict[str, Any]:
         if self.observer is None:
             return self._call(operation, params)
@@ -265,6 +272,12 @@ class DynamoDB:
             return TableNotFoundError(f"table {self.table!r} does not exist")
         if code == "ValidationException" and "size" in message and "exceed" in message:
             return ItemTooLargeError("the reading is larger than DynamoDB's 400 KB item limit")
+        if code == "ValidationException" and (
+            "specified index" in message or "backfilling" in message
+        ):
+            # A Query of the time index on a table that has none, or is still building it:
+            # readers go without it (gql/store/windows.py).
+            return StoreError(f"the index of {self.table!r} cannot be read", reason=INDEX_MISSING)
         return StoreError(
             f"the database refused {operation} ({code or 'unknown error'})", reason=code
         )

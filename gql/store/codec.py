@@ -14,6 +14,7 @@ from typing import Any
 
 from gql.errors import InputError
 from gql.models import TEMPERATURES, Reading, ReadingInfo, ReadingKey
+from gql.store.timeindex import ATTRIBUTE, index_attribute
 
 Item = dict[str, Any]
 
@@ -72,6 +73,7 @@ def info_to_item(info: ReadingInfo) -> Item:
 def to_item(reading: Reading) -> Item:
     item = key_to_item(reading.key)
     item["info"] = info_to_item(reading.info)
+    item[ATTRIBUTE] = index_attribute(reading.info.info_timestamp)
     if reading.version is not None:
         item["version"] = {"N": str(reading.version)}
     return item

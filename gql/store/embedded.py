@@ -15,10 +15,10 @@ from __future__ import annotations
 import math
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from moto import mock_aws
 
@@ -27,7 +27,9 @@ from gql.store.budget import Budget, within
 from gql.store.client import DynamoDB, make_client
 from gql.store.codec import from_item, key_from_item, key_to_item
 from gql.store.readings import ReadingStore
+from gql.store.records import StreamRecord
 from gql.store.tables import Tables
+from gql.store.timeindex import fix_for, index_only
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -35,6 +37,16 @@ if TYPE_CHECKING:
     from gql.config import Settings
 
 OnChange = Callable[[Change], None]
+
+
+class Deriving(Protocol):
+    """What derives the embedded table's writes (gql/derive/inprocess.py): told of a write
+    while it is still under the lock (`begin`), then given its records after (`derive`)."""
+
+    def begin(self) -> object: ...
+    def derive(self, records: Sequence[StreamRecord], write: object) -> None: ...
+
+
 WRITES = frozenset(
     {"put_item", "update_item", "delete_item", "batch_write_item", "transact_write_items"}
 )
@@ -51,14 +63,21 @@ class PublishingDynamoDB(DynamoDB):
         lock: threading.Lock,
         on_change: OnChange,
         clock: Callable[[], float] = time.time,
+        deriving: Deriving | None = None,
     ) -> None:
         # The base class gets no lock: this one holds it around the reads and the write.
         super().__init__(client, table)
         self._write_lock = lock
         self.on_change = on_change
+        self.deriving = deriving
         self._clock = clock
 
+    def sibling(self, table: str) -> DynamoDB:
+        # Another table of the same moto: serialized by the same lock, published by nobody.
+        return DynamoDB(self.client, table, lock=self._write_lock, observer=self.observer)
+
     def call(self, operation: str, **params: Any) -> dict[str, Any]:
+        records: list[StreamRecord] = []
         with self._write_lock:
             keys = list(dict.fromkeys(self._written_keys(operation, params)))
             if not keys:
@@ -75,7 +94,13 @@ class PublishingDynamoDB(DynamoDB):
                 if change is not None:
                     # Still under the lock: changes are published in the order of the writes.
                     self.on_change(change)
-            return response
+                    records.append(StreamRecord(change, fix_for(key, after[key]), False))
+            write = self.deriving.begin() if self.deriving is not None and records else None
+        if self.deriving is not None and records:
+            # Out of the lock: deriving reads and writes the tables through it too.
+            with _unbounded():
+                self.deriving.derive(records, write)
+        return response
 
     def _item(self, key: ReadingKey) -> dict[str, Any] | None:
         response = super().call(
@@ -117,8 +142,9 @@ def _keys_of(requests: Iterable[dict[str, Any] | None]) -> Iterator[ReadingKey]:
 def _change(
     key: ReadingKey, old: dict[str, Any] | None, new: dict[str, Any] | None, changed_at: float
 ) -> Change | None:
-    # Like DynamoDB Streams: a write that left the item as it was records nothing.
-    if old == new:
+    # Like DynamoDB Streams: a write that left the item as it was records nothing; a write of
+    # the time index alone changed no reading.
+    if old == new or index_only(old, new):
         return None
     if old is None:
         kind = ChangeKind.INSERT
@@ -143,10 +169,11 @@ def publishing_store(
     on_change: OnChange,
     read_budget: int = 1000,
     sleep: Callable[[float], None] = time.sleep,
+    deriving: Deriving | None = None,
 ) -> ReadingStore:
     """A store over moto whose writes are published to `on_change`."""
     store = ReadingStore(client, table, lock=lock, read_budget=read_budget, sleep=sleep)
-    store.db = PublishingDynamoDB(client, table, lock=lock, on_change=on_change)
+    store.db = PublishingDynamoDB(client, table, lock=lock, on_change=on_change, deriving=deriving)
     return store
 
 
@@ -160,10 +187,16 @@ class Embedded:
     lock: threading.Lock
     _mock: Any
     on_change: OnChange = field(default=_ignore)
+    deriving: Deriving | None = None
 
     def store(self, table: str, *, read_budget: int = 1000) -> ReadingStore:
         return publishing_store(
-            self.client, table, lock=self.lock, on_change=self.on_change, read_budget=read_budget
+            self.client,
+            table,
+            lock=self.lock,
+            on_change=self.on_change,
+            read_budget=read_budget,
+            deriving=self.deriving,
         )
 
     def close(self) -> None:
@@ -182,5 +215,7 @@ def start_embedded(settings: Settings, on_change: OnChange = _ignore) -> Embedde
         aws_session_token=None,
     )
     lock = threading.Lock()
-    Tables(DynamoDB(client, settings.table, lock=lock)).create(wait=True)
+    Tables(DynamoDB(client, settings.table, lock=lock), history=settings.history_name).create(
+        wait=True
+    )
     return Embedded(client=client, lock=lock, _mock=mock, on_change=on_change)

@@ -22,6 +22,7 @@ from gql.models import (
     Not,
 )
 from gql.store.codec import value_to_attribute
+from gql.store.timeindex import ATTRIBUTE, index_attribute
 
 # DynamoDB refuses expressions over 4 KB; these bounds keep a condition well inside that.
 MAX_CONDITION_DEPTH = 8
@@ -128,11 +129,19 @@ def key_condition_expression(device_id: str, span: DatacountRange | None, ex: Ex
 def update_expression(patch: InfoPatch, ex: Expressions) -> str:
     """SET the patch's fields and bump `version`, REMOVE the fields given as null."""
     sets = [f"{ex.path('info', name)} = {ex.value(value)}" for name, value in patch.set.items()]
+    timestamp = patch.set.get("info_timestamp")
+    if isinstance(timestamp, str):
+        sets.append(set_index(ex, timestamp))
     sets.append(bump_version(ex))
     text = "SET " + ", ".join(sets)
     if patch.remove:
         text += " REMOVE " + ", ".join(ex.path("info", name) for name in sorted(patch.remove))
     return text
+
+
+def set_index(ex: Expressions, timestamp: str) -> str:
+    """SET the time-index attribute for a reading stamped `timestamp` (gql/store/timeindex.py)."""
+    return f"{ex.name(ATTRIBUTE)} = {ex.attribute(index_attribute(timestamp))}"
 
 
 def bump_version(ex: Expressions) -> str:

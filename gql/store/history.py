@@ -25,6 +25,7 @@ from gql.models import TEMPERATURES, Condition, DatacountRange, Reading
 from gql.store.client import DynamoDB
 from gql.store.codec import from_item
 from gql.store.expressions import Expressions, condition_expression, key_condition_expression
+from gql.store.windows import index_params
 
 FIRST_PAGE = 500
 # Share of the time left that the next request may plan to use: DynamoDB's pace varies.
@@ -72,6 +73,7 @@ class History:
         span: DatacountRange | None = None,
         window: TimeWindow | None = None,
         filter: Condition | None = None,
+        indexed: bool = False,
     ) -> Stats:
         tally = Tally()
 
@@ -79,7 +81,13 @@ class History:
             if window is None or window.holds(reading):
                 tally.add(reading)
 
-        params = self._params(device_id, span, filter, timestamps=window is not None)
+        params = self._params(
+            device_id,
+            span,
+            filter,
+            timestamps=window is not None,
+            window=window if indexed else None,
+        )
         cut = self._walk(params, deadline, consume)
         return Stats(tally.figures(), cut)
 
@@ -93,9 +101,11 @@ class History:
         seconds: int,
         span: DatacountRange | None = None,
         filter: Condition | None = None,
+        indexed: bool = False,
     ) -> Series:
         buckets = Buckets(start, end, seconds)
-        params = self._params(device_id, span, filter, timestamps=True)
+        window = TimeWindow(start, end) if indexed else None
+        params = self._params(device_id, span, filter, timestamps=True, window=window)
         cut = self._walk(params, deadline, buckets.add)
         return Series(buckets.result(), cut)
 
@@ -106,12 +116,19 @@ class History:
         filter: Condition | None,
         *,
         timestamps: bool,
+        window: TimeWindow | None = None,
     ) -> dict[str, Any]:
+        # With a window and the time index, only the window is read (gql/store/windows.py).
         ex = Expressions()
         fields = [*TEMPERATURES, "info_timestamp"] if timestamps else list(TEMPERATURES)
         projection = [ex.name("device_id"), ex.name("datacount")]
         projection += [ex.path("info", name) for name in fields]
-        params: dict[str, Any] = {
+        if window is not None:
+            params = index_params(self.db, device_id, window, ex, span=span, filter=filter)
+            params["ProjectionExpression"] = ", ".join(projection)
+            params.update(ex.request())
+            return params
+        params = {
             "TableName": self.db.table,
             "KeyConditionExpression": key_condition_expression(device_id, span, ex),
             "ProjectionExpression": ", ".join(projection),

@@ -21,6 +21,7 @@ from gql.models import TEMPERATURES
 from gql.store.client import DynamoDB
 from gql.store.codec import Item, to_number
 from gql.store.expressions import Expressions, bump_version
+from gql.store.timeindex import ATTRIBUTE, index_attribute, stored_timestamp, timestamp_text
 from gql.store.walk import item_pages
 
 
@@ -122,6 +123,16 @@ class LegacyMigration:
         guards = [
             f"{ex.path('info', n)} = {ex.value(text)}" for n, (text, _) in plan.numbers.items()
         ]
+        # The time index is written with every write (gql/store/timeindex.py), on condition
+        # that the timestamp it is made from is still the one read.
+        stamp = stored_timestamp(item)
+        sets.append(
+            f"{ex.name(ATTRIBUTE)} = {ex.attribute(index_attribute(timestamp_text(stamp)))}"
+        )
+        path = ex.path("info", "info_timestamp")
+        guards.append(
+            f"attribute_not_exists({path})" if stamp is None else f"{path} = {ex.attribute(stamp)}"
+        )
         version = ex.name("version")
         old = item.get("version", {}).get("N")
         guards.append(

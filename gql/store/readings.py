@@ -35,6 +35,7 @@ from gql.store.expressions import (
     bump_version,
     condition_expression,
     key_condition_expression,
+    set_index,
     update_expression,
 )
 from gql.store.guards import applied_by_lost_attempt, explain, guard
@@ -163,7 +164,8 @@ class ReadingStore:
             "TableName": self.table,
             "Key": key_to_item(key),
             "UpdateExpression": (
-                f"SET {ex.name('info')} = {ex.attribute(info_to_item(info))}, {bump_version(ex)}"
+                f"SET {ex.name('info')} = {ex.attribute(info_to_item(info))}, "
+                f"{set_index(ex, info.info_timestamp)}, {bump_version(ex)}"
             ),
             "ReturnValues": "ALL_NEW",
         }

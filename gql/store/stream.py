@@ -25,7 +25,7 @@ from gql.errors import (
 )
 from gql.models import Change
 from gql.store.client import DynamoDB, client_config
-from gql.store.records import change_from_record
+from gql.store.records import record_of
 from gql.store.shards import Shard, Shards
 from gql.store.streamclient import ITERATOR_EXPIRED, DynamoDBStreams
 
@@ -240,8 +240,10 @@ class StreamReader:
 
     def _change(self, record: Mapping[str, Any]) -> Change | None:
         try:
-            return change_from_record(record)
+            parsed = record_of(record)
         except (KeyError, TypeError, ValueError, ArithmeticError):
             # Every item of the table has the reading's key; anything else is not a reading.
             log.warning("skipped a stream record that is not a reading: %s", record.get("eventID"))
             return None
+        # The consumer setting the time index changed no reading: nothing to tell subscribers.
+        return None if parsed.index_only else parsed.change

@@ -21,18 +21,24 @@ def item_pages(
     *,
     device_id: str | None = None,
     consistent: bool = False,
-    page_size: int = PAGE_SIZE,
+    page_size: int | None = PAGE_SIZE,
+    attributes: list[list[str]] | None = None,
 ) -> Iterator[list[Item]]:
-    """Raw items, one DynamoDB page at a time: a Scan, or a Query of one device."""
-    params: dict[str, Any] = {"TableName": db.table, "Limit": page_size}
+    """Raw items, one DynamoDB page at a time: a Scan, or a Query of one device. `attributes`
+    (paths, e.g. ["info", "info_timestamp"]) projects them; page_size None: 1 MB pages."""
+    params: dict[str, Any] = {"TableName": db.table}
+    if page_size is not None:
+        params["Limit"] = page_size
     if consistent:
         params["ConsistentRead"] = True
+    ex = Expressions()
     operation = "scan"
     if device_id is not None:
         operation = "query"
-        ex = Expressions()
         params["KeyConditionExpression"] = f"{ex.name('device_id')} = {ex.value(device_id)}"
-        params.update(ex.request())
+    if attributes is not None:
+        params["ProjectionExpression"] = ", ".join(ex.path(*path) for path in attributes)
+    params.update(ex.request())
     while True:
         response = db.call(operation, **params)
         items: list[Item] = response.get("Items", [])

@@ -1,6 +1,7 @@
 """The HTTP edge: the app, its middleware, the GraphQL view, WebSockets and the server.
 
 app.py       create_app(settings, store=None): routes, lifespan, wiring of every subsystem
+backend.py   the store, the hub's source and the in-process consumer, from the settings
 http.py      authentication and body-size middleware, coded refusals
 view.py      the GraphQL view over HTTP and WebSocket
 jsonbody.py  JSON bodies and messages with numbers kept exact until checked

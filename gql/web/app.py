@@ -7,10 +7,8 @@ import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from datetime import timedelta
-from importlib import resources
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -22,70 +20,21 @@ from starlette.websockets import WebSocket
 
 from gql.access import Documents, PersistedQueries, load_trusted_documents
 from gql.config import Settings
+from gql.derive import InProcess
 from gql.errors import GqlError
-from gql.formats import parse_readings
-from gql.live import ChangeSource, Hub
+from gql.live import Hub
 from gql.observe import Metrics, TelemetryMiddleware, Tracing, configure, store_observer
 from gql.schema import Context, Cursors, Services, build_schema
-from gql.store import (
-    DynamoDB,
-    Embedded,
-    ReadingStore,
-    StreamReader,
-    make_client,
-    make_streams_client,
-    start_embedded,
-)
+from gql.store import HistoryTable, ReadingStore
+from gql.web.backend import Backend, hub_for
+from gql.web.fanout import Shared
 from gql.web.graphiql import ASSETS_PATH, GraphiQLPage, assets
 from gql.web.http import AuthMiddleware, BodyLimitMiddleware, authenticator_for
 from gql.web.shutdown import Drain
 from gql.web.slots import SocketLimit
 from gql.web.view import GraphQLView
 
-if TYPE_CHECKING:
-    from mypy_boto3_dynamodb import DynamoDBClient
-
 log = logging.getLogger("gql.app")
-
-
-def sample_readings() -> str:
-    return resources.files("gql").joinpath("data/sample.json").read_text(encoding="utf-8")
-
-
-@dataclass
-class Backend:
-    store: ReadingStore
-    embedded: Embedded | None = None
-
-    @classmethod
-    def from_settings(cls, settings: Settings, hub: Hub) -> Backend:
-        """The store, and the hub fed: from the table's stream, or (embedded) by the store."""
-        if settings.backend == "embedded":
-            # The store publishes its own writes from its threads: publish is thread-safe.
-            embedded = start_embedded(settings, on_change=hub.publish)
-            store = embedded.store(settings.table, read_budget=settings.read_budget)
-            store.batch_put(parse_readings(sample_readings(), source="sample data"))
-            return cls(store, embedded)
-        client = make_client(settings)
-        hub.attach(stream_source(settings, client))
-        return cls(ReadingStore(client, settings.table, read_budget=settings.read_budget))
-
-    def close(self) -> None:
-        if self.embedded is not None:
-            self.embedded.close()
-
-
-def stream_source(settings: Settings, client: DynamoDBClient) -> ChangeSource:
-    """The table's DynamoDB stream (NEW_AND_OLD_IMAGES), whoever wrote to the table."""
-    return StreamReader(DynamoDB(client, settings.table), make_streams_client(settings))
-
-
-def hub_for(settings: Settings) -> Hub:
-    return Hub(
-        poll_seconds=settings.stream_poll_seconds,
-        max_outage_seconds=settings.stream_max_outage_seconds,
-        buffer=settings.subscription_buffer,
-    )
 
 
 class GraphQLApp(GraphQLView):
@@ -102,6 +51,9 @@ class GraphQLApp(GraphQLView):
             allowed_origins=settings.cors_origins,
         )
         self.services = services
+        # Subscriptions of one document, variables and scopes run once (gql/web/fanout.py).
+        assert services.hub is not None
+        self.shared = Shared(settings.subscription_buffer, services.hub.tally)
         self.ping_seconds = settings.ws_ping_seconds
         self.sockets = SocketLimit(settings.max_sockets, settings.pending_sockets)
         self.send_buffer_bytes = settings.ws_send_buffer_bytes
@@ -148,6 +100,7 @@ def create_app(
     clock: Callable[[], float] = time.time,
     hub: Hub | None = None,
     tracing: Tracing | None = None,
+    derive: bool = False,
 ) -> Starlette:
     """The app; without a store, one is built from the settings when the app starts.
 
@@ -155,14 +108,14 @@ def create_app(
     changes; without one, the backend built from the settings feeds a new one (a store passed
     in feeds none: pass a hub fed by it, see gql/store/embedded.py). It is `app.state.hub`.
     `tracing` makes the spans (by default, as the OTEL_* environment says: gql/observe/tracing.py).
+    `derive` runs the consumer in this process (`gql serve --derive`; the embedded backend
+    always derives).
     """
     settings = settings or Settings.from_env()
     hub = hub or hub_for(settings)
     metrics = (
         Metrics(multiprocess_dir=settings.metrics_multiprocess_dir) if settings.metrics else None
     )
-    if metrics is not None and settings.metrics_multiprocess_dir is None:
-        metrics.count_subscriptions(lambda: hub.subscriptions)
     tracing = tracing or configure(settings.trace_exporters)
     observer = store_observer(metrics)
     drain = Drain()
@@ -178,6 +131,7 @@ def create_app(
         hub=hub,
         history_read_budget=settings.history_read_budget,
         series_max_buckets=settings.series_max_buckets,
+        history_stale_seconds=settings.history_stale_seconds,
         metrics=metrics,
     )
 
@@ -185,10 +139,14 @@ def create_app(
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         backend = None
         if services.store is None:
-            backend = Backend.from_settings(settings, hub)
+            on_relayed = metrics.record_relayed if metrics is not None else None
+            backend = Backend.from_settings(settings, hub, derive=derive, on_relayed=on_relayed)
             services.store = backend.store
         # An injected store is observed too: its calls are this app's calls.
         services.store.db.observer = observer
+        services.history = HistoryTable(services.store.db.sibling(settings.history_name))
+        if backend is not None and isinstance(backend.deriving, InProcess):
+            services.history.settle = backend.deriving.settle
         try:
             yield
         finally:
@@ -214,6 +172,9 @@ def create_app(
         return JSONResponse({"status": "ready", "table": settings.table})
 
     graphql = GraphQLApp(services, settings)
+    if metrics is not None and settings.metrics_multiprocess_dir is None:
+        # The sockets' subscriptions, not the hub's: those that share one are one there.
+        metrics.count_subscriptions(lambda: graphql.shared.members)
     middleware = [
         Middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes, paths=("/graphql",)),
         Middleware(
@@ -253,7 +214,7 @@ def create_app(
     if graphql.graphiql is not None:  # GraphiQL's scripts and styles; off in production
         routes.append(assets())
     if metrics is not None:
-        routes.append(Route("/metrics", _metrics_endpoint(metrics)))
+        routes.append(Route("/metrics", _metrics_endpoint(metrics, hub)))
     app = Starlette(
         routes=routes,
         middleware=middleware,
@@ -266,9 +227,12 @@ def create_app(
     return app
 
 
-def _metrics_endpoint(metrics: Metrics) -> Callable[[Request], Awaitable[Response]]:
+def _metrics_endpoint(metrics: Metrics, hub: Hub) -> Callable[[Request], Awaitable[Response]]:
     async def endpoint(request: Request) -> Response:
         # No credential: scrapers sit inside the network (GQL_METRICS=false removes the route).
+        # Live changes are counted in plain integers (per change and subscriber: a counter's
+        # lock would cost more than the rest), and taken into the counters here.
+        metrics.record_live(hub.tally.delivered, hub.tally.dropped)
         body, content_type = metrics.render()
         return Response(body, media_type=content_type)
 

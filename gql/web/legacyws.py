@@ -130,6 +130,16 @@ class LegacyWSHandler(SocketEdge, BaseGraphQLWSHandler[Context, None]):
         variables: dict[str, object] | None,
     ) -> None:
         try:
+            found = self.share(query, operation_name, variables)
+            if found is not None:
+                request = {"query": query, "variables": variables, "operationName": operation_name}
+                errors = await self.stream_shared(found, operation_id, request, "data")
+                if errors is not None:
+                    # One error, as the protocol's `error` payload is one object.
+                    await self.send_error(operation_id, errors[0] if errors else INTERNAL_ERROR)
+                    return
+                await self.send_message({"type": "complete", "id": operation_id})
+                return
             source = await self.schema.stream(
                 query,
                 variable_values=variables,

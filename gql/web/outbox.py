@@ -79,6 +79,19 @@ class Outbox:
         self.peak = max(self.peak, self.queued)
         self._wake.set()
 
+    def offer(self, text: str) -> bool:
+        """Queue `text` now if there is room (True), as `send` would without waiting; False
+        when the queue is full. Once the socket is closing, the text is dropped (True)."""
+        if self.closing:
+            return True
+        if self.queued >= self.max_bytes:
+            return False
+        self._queue.append(text)
+        self.queued += len(text)
+        self.peak = max(self.peak, self.queued)
+        self._wake.set()
+        return True
+
     async def close(self, code: int, reason: str) -> None:
         """Close after what is queued; returns once the close frame is written or given up."""
         if not self.closing:

@@ -54,6 +54,15 @@ def describe_backend(settings: Settings) -> str:
     return f"gql: serving table {settings.table} from {where}"
 
 
+def describe_history(settings: Settings, *, derive: bool) -> str:
+    if settings.backend == "embedded" or derive:
+        return f"gql: deriving the history ({settings.history_name}) in this process"
+    return (
+        f"gql: devices, stats and series read the history in {settings.history_name}, kept by "
+        "`gql derive` (or `gql serve --derive`, or the Lambda handler)"
+    )
+
+
 def log_config(settings: Settings) -> dict[str, Any]:
     """uvicorn's logging, plus the `gql` loggers (the request log), in GQL_LOG_FORMAT."""
     config = copy.deepcopy(LOGGING_CONFIG)
@@ -133,10 +142,12 @@ def serve(
     port: int = 8080,
     backend: str | None = None,
     workers: int = 1,
+    derive: bool = False,
 ) -> int:
     if backend is not None:
         settings = dataclasses.replace(settings, backend=backend)  # type: ignore[arg-type]
     print(describe_backend(settings), flush=True)
+    print(describe_history(settings, derive=derive), flush=True)
     print(f"gql: GraphQL at http://{host}:{port}/graphql", flush=True)
     hand_over_the_gil_often()
     options: dict[str, Any] = dict(
@@ -160,7 +171,7 @@ def serve(
         # GQL_SHUTDOWN_SECONDS with uvicorn's own graceful shutdown.
         uvicorn.run("gql.web.server:app_from_env", factory=True, workers=workers, **options)
         return 0
-    app = create_app(settings)
+    app = create_app(settings, derive=True) if derive else create_app(settings)
     server = GracefulServer(uvicorn.Config(app, **options), settings)
     server.run()
     if not server.started:

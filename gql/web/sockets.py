@@ -9,6 +9,8 @@ it lacks for this server is here and there:
 - every error an operation meets is sent with `extensions.code`, as over HTTP;
 - writes go through a bounded outbox (gql/web/outbox.py): a client that stops reading is
   dropped, its subscriptions ended with SLOW_CONSUMER;
+- a subscription is executed once for all the sockets that share its document, variables and
+  scopes (gql/web/fanout.py), and each result encoded once;
 - a cap on open sockets per process, and a smaller one on sockets not yet past
   connection_init (gql/web/slots.py): beyond them a socket is closed at once with 1013
   "Try Again Later" (the code clients such as graphql-ws retry on, with back-off);
@@ -19,15 +21,18 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncGenerator, Mapping
+import time
+from collections.abc import AsyncGenerator, Hashable, Mapping
 from typing import Any
 
+import orjson
 from starlette.types import Message
 from strawberry.asgi import ASGIWebSocketAdapter
 from strawberry.http.exceptions import NonJsonMessageReceived, NonTextMessageReceived
 
 from gql.errors import SlowConsumerError
 from gql.schema import Context
+from gql.web.fanout import Shared, share_key
 from gql.web.jsonbody import decode, unstorable_number
 from gql.web.outbox import Outbox
 from gql.web.slots import Slot
@@ -151,6 +156,9 @@ class SocketEdge:
     websocket: SocketAdapter
     context: Context
     max_subscriptions_per_connection: int | None
+    view: Any
+    schema: Any
+    root_value: Any
 
     def watch_outbox(self) -> None:
         self.websocket.outbox.on_stall = self.end_subscriptions
@@ -181,6 +189,62 @@ class SocketEdge:
             return refused
         problem = unstorable_number(payload.get("variables"))
         return coded(problem) if problem is not None else None
+
+    def share(self, query: str, operation_name: str | None, variables: object) -> Hashable | None:
+        """The group a subscription joins (gql/web/fanout.py), or None to run it alone."""
+        shared: Shared | None = getattr(self.view, "shared", None)
+        scope = getattr(self.context.request, "scope", None) or {}
+        principal = scope.get("auth")
+        if shared is None or principal is None:
+            return None
+        return share_key(query, operation_name, variables, principal.scopes)
+
+    async def stream_shared(
+        self,
+        key: Hashable,
+        op_id: str,
+        payload: dict[str, Any],
+        message: str,
+    ) -> list[dict[str, Any]] | None:
+        """Send each result of the operation's group as a `message` (next, data) of `op_id`;
+        the errors the group met before it ran, if any, are returned instead, to be sent as
+        the subprotocol sends them."""
+        services = self.context.services
+        head = f'{{"type":"{message}","id":{orjson.dumps(op_id).decode()},"payload":'
+
+        def start() -> Any:
+            context = Context(services, request=self.context.request, socket=True, shared=True)
+            return self.schema.stream(
+                payload["query"],
+                variable_values=payload.get("variables"),
+                context_value=context,
+                root_value=self.root_value,
+                operation_name=payload.get("operationName"),
+            )
+
+        started, codes = time.perf_counter(), []
+        try:
+            async with self.view.shared.join(key, start) as member:
+                outbox = self.websocket.outbox
+                member.direct = lambda frame: outbox.offer(head + frame.text + "}")
+                self.context.subscribers.add(member)
+                try:
+                    async for frame in member:
+                        if frame.initial_errors is not None:
+                            errors: list[dict[str, Any]] = frame.initial_errors
+                            return errors
+                        codes += frame.codes
+                        await self.websocket.outbox.send(head + frame.text + "}")
+                finally:
+                    self.context.subscribers.discard(member)
+        finally:
+            # Counted once per subscription, when it ends, as the resolver counts its own.
+            if services.metrics is not None and started:
+                outcome = "error" if codes else "ok"
+                services.metrics.record_request(
+                    "subscription", outcome, time.perf_counter() - started, codes
+                )
+        return None
 
     def failed(self, exc: BaseException, doing: str) -> None:
         """A fault of this server, not of the client: one line, without the document (which

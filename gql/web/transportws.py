@@ -77,15 +77,28 @@ class TransportWSHandler(SocketEdge, BaseGraphQLTransportWSHandler[Context, None
 
     async def run_operation(self, operation: Operation[Context, None]) -> None:
         try:
-            source = await self.schema.stream(
-                operation.query,
-                variable_values=operation.variables,
-                context_value=self.context,
-                root_value=self.root_value,
-                operation_name=operation.operation_name,
-            )
-            async with contextlib.aclosing(source):
-                await self._send_result_stream(operation, source)
+            found = self.share(operation.query, operation.operation_name, operation.variables)
+            if found is not None:
+                request = {
+                    "query": operation.query,
+                    "variables": operation.variables,
+                    "operationName": operation.operation_name,
+                }
+                errors = await self.stream_shared(found, operation.id, request, "next")
+                if errors is not None:
+                    refused: Any = {"id": operation.id, "type": "error", "payload": errors}
+                    await operation.send_operation_message(refused)
+                    return
+            else:
+                source = await self.schema.stream(
+                    operation.query,
+                    variable_values=operation.variables,
+                    context_value=self.context,
+                    root_value=self.root_value,
+                    operation_name=operation.operation_name,
+                )
+                async with contextlib.aclosing(source):
+                    await self._send_result_stream(operation, source)
             await operation.send_operation_message({"id": operation.id, "type": "complete"})
         except Exception as exc:
             self.failed(exc, "running an operation")

@@ -16,6 +16,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from pathlib import Path
@@ -29,6 +30,7 @@ from moto import mock_aws
 
 from gql.config import Settings
 from gql.models import Reading, ReadingInfo
+from gql.store import Deriver, HistoryTable, Rebuild
 from gql.store.client import DynamoDB
 from gql.store.readings import ReadingStore
 from gql.store.tables import Tables
@@ -61,7 +63,8 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     # whose module-scoped fixture is set up (or skipped) before any function-scoped one.
     for item in items:
         params = getattr(item, "callspec", None) and item.callspec.params  # type: ignore[attr-defined]
-        if HERE in item.path.parents and params and "dynamodb-local" in params.values():
+        local = params and any(str(v).startswith("dynamodb-local") for v in params.values())
+        if HERE in item.path.parents and local:
             item.user_properties.append(("backend", "dynamodb-local"))
 
 
@@ -72,6 +75,7 @@ class Api:
     http: httpx.Client
     store: ReadingStore
     backend: str
+    derived: bool = False  # a history table kept (rebuilt) beside the table
 
     @property
     def client(self) -> DynamoDBClient:
@@ -193,6 +197,7 @@ def also_serving(
     store = store or api.store
     app = create_app(settings_for(store.table, **overrides), store=store, clock=clock)
     with serving(app, store, api.backend) as served:
+        served.derived = api.derived
         yield served
 
 
@@ -219,9 +224,13 @@ def standalone_api(
     seed: Callable[[ReadingStore], object] = lambda store: None,
     *,
     read_budget: int = 1000,
+    derived: bool = False,
     **overrides: Any,
 ) -> Iterator[Api]:
-    """An app over its own table, seeded once: for module-scoped fixtures of read-only tests."""
+    """An app over its own table, seeded once: for module-scoped fixtures of read-only tests.
+
+    `derived`: with a history table, its rollups and registry rebuilt from the seeded readings
+    (gql derive rebuild), so stats, series and windows read them (gql/schema/history.py)."""
     with pytest.MonkeyPatch.context() as env:
         # The same clean environment as the autouse fixture gives function-scoped tests.
         for name in list(os.environ):
@@ -232,16 +241,28 @@ def standalone_api(
         env.setenv("AWS_DEFAULT_REGION", "us-east-1")
         with backend_client(backend) as client:
             name = f"Devices-{uuid.uuid4().hex[:8]}"
-            tables = Tables(DynamoDB(client, name), sleep=lambda _: None)
+            history = f"{name}History" if derived else None
+            tables = Tables(DynamoDB(client, name), history=history, sleep=lambda _: None)
+            # The history is rebuilt from the readings below: nothing reads the stream.
             tables.create(wait=True, stream=False)
             try:
                 store = store_for(client, name, backend, read_budget=read_budget)
                 seed(store)
+                if derived:
+                    rebuild_history(store, f"{name}History")
                 app = create_app(settings_for(name, **overrides), store=store)
                 with serving(app, store, backend) as served:
+                    served.derived = derived
                     yield served
             finally:
                 tables.delete()
+
+
+def rebuild_history(store: ReadingStore, history: str) -> None:
+    """`gql derive rebuild` of the store's table, through the store's client (and lock)."""
+    with ThreadPoolExecutor(2) as pool:
+        deriver = Deriver(store.db, store.db.sibling(history))
+        Rebuild(deriver, HistoryTable(store.db.sibling(history)), pool).run()
 
 
 class serve_in_thread:  # lower case: used as a context manager, like open()

@@ -9,8 +9,7 @@ import pytest
 
 from gql.store.readings import ReadingStore
 from tests.api.conftest import Api, also_serving, standalone_api, store_for
-from tests.api.history_data import FIGURES, T0, Row, figures, in_window, iso, write
-from tests.conftest import BACKENDS
+from tests.api.history_data import FIGURES, HISTORY_APIS, T0, Row, figures, in_window, iso, write
 
 BUCKET = 600
 FROM, TO = T0, T0 + 3600  # six buckets of ten minutes
@@ -52,9 +51,10 @@ def seed(store: ReadingStore) -> None:
     write(store.db.client, store.table, [*ROWS, *LEGACY])
 
 
-@pytest.fixture(scope="module", params=BACKENDS)
+@pytest.fixture(scope="module", params=HISTORY_APIS)
 def api(request: pytest.FixtureRequest) -> Iterator[Api]:
-    with standalone_api(request.param, seed) as served:
+    backend, _, derived = str(request.param).partition("+")
+    with standalone_api(backend, seed, derived=bool(derived)) as served:
         yield served
 
 

@@ -14,8 +14,7 @@ import pytest
 
 from gql.store.readings import ReadingStore
 from tests.api.conftest import Api, also_serving, standalone_api
-from tests.api.history_data import T0, Row, in_window, iso, write
-from tests.conftest import BACKENDS
+from tests.api.history_data import HISTORY_APIS, T0, Row, in_window, iso, write
 
 DEVICE = "win"
 SIZE = 7
@@ -50,9 +49,10 @@ def seed(store: ReadingStore) -> None:
     write(store.db.client, store.table, ROWS)
 
 
-@pytest.fixture(scope="module", params=BACKENDS)
+@pytest.fixture(scope="module", params=HISTORY_APIS)
 def api(request: pytest.FixtureRequest) -> Iterator[Api]:
-    with standalone_api(request.param, seed) as served:
+    backend, _, derived = str(request.param).partition("+")
+    with standalone_api(backend, seed, derived=bool(derived)) as served:
         yield served
 
 

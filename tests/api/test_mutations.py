@@ -117,6 +117,7 @@ def test_put_of_a_new_reading_stores_canonical_numbers_and_a_version(api: Api, d
             }
         },
         "version": {"N": "1"},
+        "recorded_at": {"N": "1612522800"},  # the time index's copy of the timestamp
     }
 
 

@@ -190,6 +190,7 @@ def test_one_by_one_batch_with_one_failing_condition_writes_the_other_49(
             "info": {
                 "M": {"info_timestamp": {"S": str(1612519200 + c)}, "temperature1": {"N": "20.5"}}
             },
+            "recorded_at": {"N": str(1612519200 + c)},  # the time index's copy
         }
         for c in range(50)
         if c != 17

@@ -32,6 +32,12 @@ KEYS = [
     "history",
     "batch",
     "observability",
+    "depth_rebuild",
+    "depth_stats",
+    "depth_stats_items",
+    "depth_series",
+    "depth_lag_p50",
+    "depth_lag_p99",
 ]
 
 

@@ -1,5 +1,6 @@
-"""bench/live.py's quick mode, end to end: it measures and writes all six figures. Timing is
-not checked. Slow (about 30 s: it waits for events on purpose); run with `make test-slow`.
+"""bench/live.py's quick mode, end to end: it measures and writes all nine figures (three of
+them through the Redis relay, with a redis-server of its own). Timing is not checked. Slow
+(about a minute: it waits for events on purpose); run with `make test-slow`.
 """
 
 from __future__ import annotations
@@ -18,14 +19,24 @@ from tests.conftest import LOCAL_URL, NO_LOCAL
 from tests.timing import patient
 
 REPO = Path(__file__).resolve().parents[2]
-KEYS = ["live_p50_1", "live_p99_1", "live_p50_5", "live_p99_5", "live_fanout", "live_stream_calls"]
+KEYS = [
+    "live_p50_1",
+    "live_p99_1",
+    "live_p50_5",
+    "live_p99_5",
+    "live_fanout",
+    "live_stream_calls",
+    "relay_get_records",
+    "relay_p50",
+    "relay_p99",
+]
 
 
 @pytest.mark.slow
 @pytest.mark.skipif(
     "readingChanges" not in sdl(), reason="this build serves no Subscription.readingChanges"
 )
-def test_quick_live_bench_writes_six_figures_as_json(
+def test_quick_live_bench_writes_nine_figures_as_json(
     request: pytest.FixtureRequest, tmp_path: Path
 ) -> None:
     request.node.user_properties.append(("backend", "dynamodb-local"))  # counted in the summary
@@ -53,3 +64,4 @@ def test_quick_live_bench_writes_six_figures_as_json(
         assert key in done.stdout, f"the printed table has no row for {key}"
     # One reader per process: the proxy saw the server's Streams calls in both phases.
     assert "GetRecords" in figures["live_stream_calls"]["summary"]
+    assert "0 of them by replicas" in figures["relay_get_records"]["summary"]

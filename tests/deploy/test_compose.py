@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import re
 import shutil
+import signal
 import subprocess
+import time
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -25,6 +27,7 @@ import httpx
 import pytest
 
 from gql.config import Settings
+from gql.store import HistoryTable
 from gql.store.client import DynamoDB
 from gql.store.tables import Tables
 from tests.conftest import LOCAL_URL, NO_LOCAL
@@ -51,9 +54,14 @@ def services() -> dict[str, dict[str, object]]:
     return found
 
 
-def test_the_services_are_dynamodb_local_a_one_shot_init_and_the_api() -> None:
+def test_the_services_are_dynamodb_local_a_one_shot_init_the_consumer_and_the_api() -> None:
     s = services()
-    assert set(s) == {"dynamodb", "init", "api"}
+    assert set(s) == {"dynamodb", "redis", "init", "derive", "api"}
+    # The consumer is the API's image running `gql derive`, on the same table.
+    assert s["derive"]["build"] == "."
+    assert s["derive"]["image"] == s["api"]["image"]
+    assert s["derive"]["command"] == ["gql", "derive"]
+    assert service_env("derive") == service_env("init")
     image = str(s["dynamodb"]["image"])
     name, _, tag = image.partition(":")
     assert name == "amazon/dynamodb-local"
@@ -115,7 +123,7 @@ def test_the_cursor_secret_can_be_set_from_the_shell() -> None:
 
 def test_every_variable_compose_sets_is_documented_in_the_readme() -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    for service in ("api", "init"):
+    for service in ("api", "init", "derive"):
         for name in service_env(service):
             assert name in readme, f"{service}: {name} is not in README.md"
 
@@ -123,11 +131,13 @@ def test_every_variable_compose_sets_is_documented_in_the_readme() -> None:
 def test_start_order_waits_for_a_healthy_database_and_a_finished_init() -> None:
     s = services()
     assert s["init"]["depends_on"] == {"dynamodb": {"condition": "service_healthy"}}
-    assert s["api"]["depends_on"] == {
-        "dynamodb": {"condition": "service_healthy"},
-        "init": {"condition": "service_completed_successfully"},
-    }
-    for name in ("dynamodb", "api"):
+    for name in ("api", "derive"):
+        assert s[name]["depends_on"] == {
+            "dynamodb": {"condition": "service_healthy"},
+            "redis": {"condition": "service_healthy"},
+            "init": {"condition": "service_completed_successfully"},
+        }, name
+    for name in ("dynamodb", "redis", "api"):
         check = s[name]["healthcheck"]
         assert isinstance(check, dict)
         assert check["test"][0] == "CMD", name
@@ -143,6 +153,7 @@ def test_the_api_healthcheck_is_the_dockerfiles() -> None:
 def test_the_init_script_loads_the_sample_data_shipped_in_the_image() -> None:
     script = init_script()
     assert "gql table create --wait" in script
+    assert "gql table index on" in script  # a table made before the time index gets it
     assert "gql load /app/gql/data/sample.json" in script
     # The Dockerfile puts the package's sources, sample data included, in /app.
     assert instruction("WORKDIR").args == "/app"
@@ -179,14 +190,25 @@ def table(local: str) -> Iterator[str]:
         aws_access_key_id="local",
         aws_secret_access_key="local",
     )
-    Tables(DynamoDB(client, name)).delete(wait=True)
+    Tables(DynamoDB(client, name), history=f"{name}History").delete(wait=True)
 
 
 def container_env(service: str, local: str, table: str) -> dict[str, str]:
-    """The service's environment, with DynamoDB Local where the `dynamodb` service would be."""
+    """The service's environment, with DynamoDB Local where the `dynamodb` service would be,
+    and without the `redis` service (the relay's own tests run a real one: tests/relay)."""
     env = service_env(service)
     assert env["AWS_ENDPOINT_URL_DYNAMODB"] == "http://dynamodb:8000"
+    assert env.pop("GQL_REDIS_URL") == "redis://redis:6379/0"
     return {**env, "AWS_ENDPOINT_URL_DYNAMODB": local, "GQL_TABLE": table}
+
+
+def test_the_consumer_and_the_api_share_one_redis_relay() -> None:
+    for name in ("derive", "api"):
+        settings = Settings.from_env(service_env(name))
+        assert settings.redis_url == "redis://redis:6379/0", name
+    redis = services()["redis"]
+    assert str(redis["image"]).startswith("redis:7"), "the relay needs Redis 7 (XINFO STREAM)"
+    assert "6379" not in str(redis.get("ports", "")), "Redis has no password: keep it inside"
 
 
 def run_init(local: str, table: str) -> str:
@@ -255,8 +277,85 @@ def test_init_then_api_serve_the_sample_data_and_a_rerun_keeps_changes(
         assert reading["info"]["temperature1"] == 99.5
 
 
+def test_init_gives_a_table_made_before_the_history_its_index_and_history(
+    local: str, table: str
+) -> None:
+    client = boto3.client(
+        "dynamodb",
+        endpoint_url=local,
+        region_name="us-east-1",
+        aws_access_key_id="local",
+        aws_secret_access_key="local",
+    )
+    client.create_table(  # as the tutorial's create_table.py makes it
+        TableName=table,
+        KeySchema=[
+            {"AttributeName": "device_id", "KeyType": "HASH"},
+            {"AttributeName": "datacount", "KeyType": "RANGE"},
+        ],
+        AttributeDefinitions=[
+            {"AttributeName": "device_id", "AttributeType": "S"},
+            {"AttributeName": "datacount", "AttributeType": "N"},
+        ],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    client.put_item(
+        TableName=table,
+        Item={
+            "device_id": {"S": "10009"},
+            "datacount": {"N": "1"},
+            "info": {"M": {"info_timestamp": {"S": "1612519200"}, "temperature1": {"S": "2.5"}}},
+        },
+    )
+
+    output = run_init(local, table)
+
+    assert "created for a table that has readings" in output
+    assert "rebuilt the history" in output
+    assert "loaded 6 readings" not in output
+    entry = HistoryTable(DynamoDB(client, f"{table}History")).entries(["10009"])["10009"]
+    assert entry.total.count == 1
+    assert "rebuilt the history" not in run_init(local, table)  # once
+
+
 def post(url: str, document: str) -> dict[str, Any]:
     body = httpx.post(f"{url}/graphql", json={"query": document}, timeout=10).json()
     assert "errors" not in body, body
     data: dict[str, Any] = body["data"]
     return data
+
+
+def test_the_consumer_derives_the_sample_data_init_loaded(local: str, table: str) -> None:
+    run_init(local, table)
+    derive_command = services()["derive"]["command"]
+    assert isinstance(derive_command, list)
+    command = [str(arg) for arg in derive_command]
+    env = with_venv_path(container_env("derive", local, table))
+    consumer = subprocess.Popen(
+        command,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        cwd=ROOT,
+    )
+    client = boto3.client(
+        "dynamodb",
+        endpoint_url=local,
+        region_name="us-east-1",
+        aws_access_key_id="local",
+        aws_secret_access_key="local",
+    )
+    history = HistoryTable(DynamoDB(client, f"{table}History"))
+    try:
+        deadline = time.monotonic() + patient(60)
+        while len(history.entries(["10001", "10002", "10003"])) < 3:
+            assert consumer.poll() is None, consumer.communicate()[0]
+            assert time.monotonic() < deadline, "the consumer derived nothing in time"
+            time.sleep(0.2)
+    finally:
+        consumer.send_signal(signal.SIGTERM)
+        output = consumer.communicate(timeout=patient(30))[0]
+    assert consumer.returncode == 0, output
+    assert history.entries(["10001"])["10001"].total.count == 2

@@ -184,7 +184,10 @@ def loaded_table(url: str, tables: list[str], source: Path) -> str:
     table = new_table(tables, "export")
     env = local_env(url, table)
     run_ok("table", "create", "--wait", env=env)
-    run_ok("load", source, env=env)
+    # Not a test of speed: 10,000 writes, each to the table and its time index, on a DynamoDB
+    # Local that may be shared and slow (a minute on a loaded 2-core machine).
+    done = run_gql("load", source, env=env, timeout=300)
+    assert done.returncode == 0, done.stderr
     return table
 
 

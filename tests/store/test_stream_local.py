@@ -136,6 +136,27 @@ def test_store_writes_boto3_writes_and_deletes_arrive_once_each_in_order(
     assert all(opened_at - 61 <= c.changed_at <= time.time() for c in changes)
 
 
+def test_a_write_of_the_time_index_alone_is_not_a_change_of_the_reading(
+    local: DynamoDBClient, table: str
+) -> None:
+    reader = reader_for(local, table)
+    reader.open()
+    local.put_item(TableName=table, Item=legacy_item("tut", 1, "23.74"))  # type: ignore[arg-type]
+    key = {"device_id": {"S": "tut"}, "datacount": {"N": "1"}}
+    # What the consumer does to a reading the tutorial wrote (gql/store/timeindex.py).
+    local.update_item(
+        TableName=table,
+        Key=key,
+        UpdateExpression="SET recorded_at = :t",
+        ExpressionAttributeValues={":t": {"N": "1612519200"}},
+    )
+    local.delete_item(TableName=table, Key=key)
+
+    changes = collect(reader, 2)
+
+    assert [c.kind for c in changes] == [ChangeKind.INSERT, ChangeKind.REMOVE]
+
+
 def test_changes_made_before_open_are_not_delivered(local: DynamoDBClient, table: str) -> None:
     local.put_item(TableName=table, Item=legacy_item("before", 1, "1.0"))  # type: ignore[arg-type]
     reader = reader_for(local, table)

@@ -75,9 +75,16 @@ def test_window_is_half_open() -> None:
 
 def test_window_bounds_are_optional_but_a_non_numeric_timestamp_is_never_inside() -> None:
     assert TimeWindow(None, Decimal(200)).holds(reading(1, "-1e9"))
-    assert TimeWindow(Decimal(100), None).holds(reading(1, "1e12"))
+    assert TimeWindow(Decimal(100), None).holds(reading(1, "1e10"))
     assert not TimeWindow().holds(reading(1, "soon"))
     assert TimeWindow().holds(reading(1, "0"))
+
+
+def test_a_number_past_what_a_datetime_names_is_not_a_time_and_in_no_window() -> None:
+    # Its recordedAt is null (year 33658), so it is treated as a timestamp that is not a number:
+    # the time index and the rollups hold times only (round 3).
+    assert not TimeWindow(Decimal(100), None).holds(reading(1, "1e12"))
+    assert not TimeWindow().holds(reading(1, "-1e12"))
 
 
 def test_summarize_counts_each_temperature_on_its_own() -> None:

@@ -44,6 +44,8 @@ FULL_ITEM = {
         }
     },
     "version": {"N": "1"},
+    # The time index's copy of info_timestamp (gql/store/timeindex.py).
+    "recorded_at": {"N": "1612519200"},
 }
 # What the tutorial's create_item.py writes: temperatures as strings, no version.
 LEGACY_ITEM = {
@@ -181,7 +183,14 @@ def test_to_item_leaves_out_missing_temperatures_and_version() -> None:
         "device_id": {"S": "10002"},
         "datacount": {"N": "7"},
         "info": {"M": {"info_timestamp": {"S": "1612521000"}, "temperature3": {"N": "-40.0"}}},
+        "recorded_at": {"N": "1612521000"},
     }
+
+
+def test_to_item_gives_a_timestamp_that_is_not_a_time_the_index_value_below_every_time() -> None:
+    reading = Reading("10002", 7, ReadingInfo("soon"))
+
+    assert to_item(reading)["recorded_at"] == {"N": "-1000000000000"}
 
 
 def test_from_item_reads_what_to_item_writes() -> None:

@@ -313,6 +313,7 @@ def test_every_attribute_name_is_a_placeholder() -> None:
         "device_id",
         "info",
         "info_timestamp",
+        "recorded_at",
         "temperature1",
         "temperature2",
         "version",
@@ -366,24 +367,36 @@ def test_update_sets_removes_and_bumps_the_version() -> None:
         remove=frozenset({"temperature5", "temperature4"}),
     )
 
+    # A new timestamp moves the time index's copy of it too (gql/store/timeindex.py).
     assert update_expression(patch, ex) == (
-        "SET #n0.#n1 = :v0, #n0.#n2 = :v1, #n3 = if_not_exists(#n3, :v2) + :v3"
-        " REMOVE #n0.#n4, #n0.#n5"
+        "SET #n0.#n1 = :v0, #n0.#n2 = :v1, #n3 = :v2, #n4 = if_not_exists(#n4, :v3) + :v4"
+        " REMOVE #n0.#n5, #n0.#n6"
     )
     assert ex.names == {
         "#n0": "info",
         "#n1": "temperature1",
         "#n2": "info_timestamp",
-        "#n3": "version",
-        "#n4": "temperature4",
-        "#n5": "temperature5",
+        "#n3": "recorded_at",
+        "#n4": "version",
+        "#n5": "temperature4",
+        "#n6": "temperature5",
     }
     assert ex.values == {
         ":v0": {"N": "33.74"},
         ":v1": {"S": "1612522800"},
-        ":v2": {"N": "0"},
-        ":v3": {"N": "1"},
+        ":v2": {"N": "1612522800"},
+        ":v3": {"N": "0"},
+        ":v4": {"N": "1"},
     }
+
+
+def test_an_update_that_leaves_the_timestamp_leaves_the_time_index_alone() -> None:
+    ex = Expressions()
+
+    text = update_expression(InfoPatch(set={"temperature1": Decimal(1)}), ex)
+
+    assert "recorded_at" not in ex.names.values()
+    assert text == "SET #n0.#n1 = :v0, #n2 = if_not_exists(#n2, :v1) + :v2"
 
 
 def test_empty_patch_only_bumps_the_version() -> None:
