@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
@@ -41,6 +41,7 @@ from gql.store.codec import from_item
 from gql.store.expressions import Expressions
 from gql.store.history import Cut, Series, Stats
 from gql.store.historytable import HistoryTable
+from gql.store.parallel import Job, run_jobs
 from gql.store.rolluptable import runs
 from gql.store.windows import index_params
 
@@ -71,6 +72,26 @@ class _Reads:
         if self.clock() >= self.deadline:
             raise _Spent(Cut.TIME)
         return self.budget - self.items + 1
+
+    def share(self, jobs: int) -> int:
+        """The Limit of each of `jobs` requests made at once: together no more than what is
+        left of the budget (and one more each)."""
+        whole = self.next_limit() - 1
+        return whole // jobs + 1
+
+
+def _add_rollups(parts: _Parts, reads: _Reads, page: list[tuple[Period, Rollup]]) -> None:
+    reads.items += len(page)
+    parts.rollups.update(page)
+
+
+def _add_readings(parts: _Parts, reads: _Reads, page: tuple[int, list[Reading]]) -> None:
+    scanned, readings = page
+    reads.items += scanned
+    for reading in readings:
+        seconds = recorded_seconds(reading.info.info_timestamp)
+        assert seconds is not None
+        parts.readings.setdefault(floor(FINEST, seconds), []).append(reading)
 
 
 @dataclass
@@ -177,37 +198,54 @@ class Assembly:
         parts: _Parts,
         reads: _Reads,
     ) -> None:
+        """Every rollup run and every cut 5-minute run, their first pages at once (parallel.py),
+        the pages after those one at a time, so that the budget is never overrun."""
         by_level: dict[Level, set[int]] = {}
         for period in periods:
             by_level.setdefault(period.level, set()).add(period.start)
+        jobs: list[Job] = []
         for level, starts in by_level.items():
             for run_start, run_end in _few_runs(level, starts):
-                pages = self.history.rollups(
-                    device_id, level, run_start, run_end, limit=reads.next_limit
+                job = Job(reads.next_limit)
+                job.start(
+                    self.history.rollups(device_id, level, run_start, run_end, limit=job.limit),
+                    lambda page: _add_rollups(parts, reads, page),
                 )
-                for page in pages:
-                    reads.items += len(page)
-                    parts.rollups.update(page)
+                jobs.append(job)
         # The 5-minute periods cut by a span are read raw, a run of them per Query.
         for run_start, run_end in _few_runs(FINEST, {floor(FINEST, a) for a, _ in spans}):
             window = TimeWindow(Decimal(run_start), Decimal(run_end))
-            for reading in self._index(device_id, window, reads):
-                seconds = recorded_seconds(reading.info.info_timestamp)
-                assert seconds is not None
-                parts.readings.setdefault(floor(FINEST, seconds), []).append(reading)
+            job = Job(reads.next_limit)
+            job.start(
+                self._index_pages(device_id, window, job.limit),
+                lambda page: _add_readings(parts, reads, page),
+            )
+            jobs.append(job)
+        run_jobs(jobs, reads.share)
 
     def _index(self, device_id: str, window: TimeWindow, reads: _Reads) -> list[Reading]:
+        found: list[Reading] = []
+        for scanned, readings in self._index_pages(device_id, window, reads.next_limit):
+            reads.items += scanned
+            found += readings
+        return found
+
+    def _index_pages(
+        self, device_id: str, window: TimeWindow, limit: Callable[[], int]
+    ) -> Iterator[tuple[int, list[Reading]]]:
+        """(items DynamoDB read, the readings in the window) of each page of the index."""
         ex = Expressions()
         params: dict[str, Any] = index_params(self.readings, device_id, window, ex)
         params.update(ex.request())
-        found: list[Reading] = []
         while True:
-            params["Limit"] = reads.next_limit()
+            params["Limit"] = limit()
             response = self.readings.call("query", **params)
-            reads.items += int(response.get("ScannedCount", 0))
-            found += [r for item in response.get("Items", []) if window.holds(r := from_item(item))]
+            yield (
+                int(response.get("ScannedCount", 0)),
+                [r for item in response.get("Items", []) if window.holds(r := from_item(item))],
+            )
             if "LastEvaluatedKey" not in response:
-                return found
+                return
             params["ExclusiveStartKey"] = response["LastEvaluatedKey"]
 
     def _raw_series(

@@ -1,0 +1,92 @@
+"""Independent reads of one query, made at once: the first page of each on a pool of threads
+that only wait on DynamoDB, the pages after those one at a time in the caller's thread.
+
+A history query (gql/store/assembly.py) reads a few runs of rollups and the cut 5-minute
+periods at its edges: a handful of Queries, each a round trip, none depending on another.
+Made one after another they cost the sum of their round trips; made at once, about the
+longest. The read budget still holds: the first pages share what is left of it between them,
+and a read that has more pages goes on with what is left after all the first pages.
+
+Each thread makes its call in the caller's time budget (gql/store/budget.py) and in a copy
+of its contextvars, so the request's log line and trace still count every call.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import threading
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor, wait
+from typing import Any
+
+from gql.store.budget import Budget, state, within
+
+_POOL: ThreadPoolExecutor | None = None
+_POOL_LOCK = threading.Lock()
+_END = object()
+
+
+def _readers() -> ThreadPoolExecutor:
+    # One pool for the process: its threads only wait on DynamoDB, and submit nothing.
+    global _POOL
+    with _POOL_LOCK:
+        if _POOL is None:
+            _POOL = ThreadPoolExecutor(16, thread_name_prefix="history-read")
+        return _POOL
+
+
+class Job:
+    """One read: its pages, and what to do with each (always in the caller's thread)."""
+
+    def __init__(self, later: Callable[[], int]) -> None:
+        self._later = later  # the Limit of each page after the first
+        self._first: int | None = None
+        self.pages: Iterator[Any] = iter(())
+        self.apply: Callable[[Any], None] = lambda _: None
+
+    def start(self, pages: Iterator[Any], apply: Callable[[Any], None]) -> None:
+        self.pages, self.apply = pages, apply
+
+    def limit(self) -> int:
+        """The Limit of the next page: the share given to the first, then `later()`."""
+        if self._first is not None:
+            first, self._first = self._first, None
+            return first
+        return self._later()
+
+
+def run_jobs(jobs: list[Job], share: Callable[[int], int]) -> None:
+    """Read every job to its end; `share(n)` is the Limit of each of n first pages at once
+    (raising when nothing may be read). The first error of any job is raised, once every
+    thread is done with its job."""
+    if len(jobs) <= 1:
+        for job in jobs:
+            for page in job.pages:
+                job.apply(page)
+        return
+    each = share(len(jobs))
+    for job in jobs:
+        job._first = each
+    budget: Budget | None = getattr(state, "budget", None)
+    pool = _readers()
+    futures = [
+        pool.submit(contextvars.copy_context().run, _first_page, job, budget) for job in jobs
+    ]
+    wait(futures)
+    for future in futures:
+        error = future.exception()
+        if error is not None:
+            raise error
+    for job, future in zip(jobs, futures, strict=True):
+        page = future.result()
+        if page is _END:
+            continue
+        job.apply(page)
+        for page in job.pages:
+            job.apply(page)
+
+
+def _first_page(job: Job, budget: Budget | None) -> Any:
+    with within(budget) if budget is not None else contextlib.nullcontext():
+        return next(job.pages, _END)
