@@ -22,18 +22,19 @@ from typing import Any
 
 from gql.store.budget import Budget, state, within
 
-_POOL: ThreadPoolExecutor | None = None
-_POOL_LOCK = threading.Lock()
+_POOLS: dict[str, ThreadPoolExecutor] = {}
+_POOLS_LOCK = threading.Lock()
 _END = object()
 
 
-def _readers() -> ThreadPoolExecutor:
-    # One pool for the process: its threads only wait on DynamoDB, and submit nothing.
-    global _POOL
-    with _POOL_LOCK:
-        if _POOL is None:
-            _POOL = ThreadPoolExecutor(16, thread_name_prefix="history-read")
-        return _POOL
+def shared_pool(name: str, threads: int) -> ThreadPoolExecutor:
+    """The process's pool `name`, made on first use: its threads only wait on DynamoDB, and
+    submit nothing to a pool themselves (so none can wait on its own pool)."""
+    with _POOLS_LOCK:
+        pool = _POOLS.get(name)
+        if pool is None:
+            pool = _POOLS[name] = ThreadPoolExecutor(threads, thread_name_prefix=name)
+        return pool
 
 
 class Job:
@@ -69,7 +70,7 @@ def run_jobs(jobs: list[Job], share: Callable[[int], int]) -> None:
     for job in jobs:
         job._first = each
     budget: Budget | None = getattr(state, "budget", None)
-    pool = _readers()
+    pool = shared_pool("history-read", 16)
     futures = [
         pool.submit(contextvars.copy_context().run, _first_page, job, budget) for job in jobs
     ]

@@ -13,9 +13,7 @@ fail if anything was written in between, even if the item went back to a state i
 from __future__ import annotations
 
 import secrets
-import threading
 from collections.abc import Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,22 +28,10 @@ from gql.store.historycodec import (
     rollup_key,
     version_of,
 )
+from gql.store.parallel import shared_pool
 
 PARALLEL_FROM = 8  # items of one level written at once from this many
 MOST_RUNS = 8  # Queries per level when a recomputation reads stored rollups
-_POOL: ThreadPoolExecutor | None = None
-_POOL_LOCK = threading.Lock()
-
-
-def _writers() -> ThreadPoolExecutor:
-    # One pool for the process: its threads only wait on DynamoDB.
-    global _POOL
-    with _POOL_LOCK:
-        if _POOL is None:
-            _POOL = ThreadPoolExecutor(8, thread_name_prefix="history-write")
-        return _POOL
-
-
 _NOMINAL = {
     Level.FIVE_MINUTES: 300,
     Level.HOUR: 3600,
@@ -87,7 +73,7 @@ class Write:
 class RollupTable:
     def __init__(self, db: DynamoDB) -> None:
         self.db = db
-        self._pool = _writers()
+        self._pool = shared_pool("history-write", 8)
 
     def children_of(
         self, device_id: str, level: Level, starts: Iterable[int], gap: int

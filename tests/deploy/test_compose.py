@@ -42,6 +42,7 @@ from tests.deploy.deployfiles import (
     service_env,
     with_venv_path,
 )
+from tests.integration.conftest import create_table
 from tests.timing import patient
 
 QUERY = '{ readingsByDevice(deviceId: "10001") { edges { node { datacount } } } }'
@@ -287,18 +288,7 @@ def test_init_gives_a_table_made_before_the_history_its_index_and_history(
         aws_access_key_id="local",
         aws_secret_access_key="local",
     )
-    client.create_table(  # as the tutorial's create_table.py makes it
-        TableName=table,
-        KeySchema=[
-            {"AttributeName": "device_id", "KeyType": "HASH"},
-            {"AttributeName": "datacount", "KeyType": "RANGE"},
-        ],
-        AttributeDefinitions=[
-            {"AttributeName": "device_id", "AttributeType": "S"},
-            {"AttributeName": "datacount", "AttributeType": "N"},
-        ],
-        BillingMode="PAY_PER_REQUEST",
-    )
+    create_table(client, table)  # as the tutorial's create_table.py makes it
     client.put_item(
         TableName=table,
         Item={

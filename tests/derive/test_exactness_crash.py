@@ -5,9 +5,6 @@ has caught up, the history is exact.
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
 import threading
 import time
 from pathlib import Path
@@ -15,40 +12,8 @@ from pathlib import Path
 from tests.derive.checks import CHANGES, SETTINGS, check_everything, report, wait_until_reflected
 from tests.derive.conftest import OwnLocal
 from tests.derive.scenario import Scenario, Truth
-from tests.integration.conftest import GQL, Server, run_ok
-from tests.timing import patient
-
-
-class Consumer:
-    """`gql derive` as a process of its own, that can be killed and started again."""
-
-    def __init__(self, env: dict[str, str], log: Path) -> None:
-        self.env = env
-        self.log = log
-        self.process: subprocess.Popen[bytes] | None = None
-        self.starts = 0
-
-    def start(self) -> None:
-        with self.log.open("ab") as out:
-            self.process = subprocess.Popen(
-                [str(GQL), "derive"],
-                env=self.env,
-                stdin=subprocess.DEVNULL,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-            )
-        self.starts += 1
-
-    def kill(self) -> None:
-        assert self.process is not None
-        os.kill(self.process.pid, signal.SIGKILL)
-        self.process.wait(timeout=patient(10))
-
-    def stop(self) -> int:
-        assert self.process is not None
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-        return self.process.wait(timeout=patient(60))
+from tests.integration.conftest import Server, run_ok
+from tests.integration.derive_process import DeriveProcess
 
 
 def test_a_consumer_killed_mid_way_and_started_again_leaves_the_history_exact(
@@ -56,7 +21,7 @@ def test_a_consumer_killed_mid_way_and_started_again_leaves_the_history_exact(
 ) -> None:
     env = own_local.env("Crash", **SETTINGS)
     run_ok("table", "create", "--wait", env=env)
-    consumer = Consumer(env, tmp_path / "derive.log")
+    consumer = DeriveProcess(env, tmp_path / "derive.log")
     consumer.start()
     killed = threading.Event()
 
@@ -77,7 +42,7 @@ def test_a_consumer_killed_mid_way_and_started_again_leaves_the_history_exact(
             checked = check_everything(server.http, Truth(own_local.client, "Crash"), seed=170)
     finally:
         code = consumer.stop()
-    log = consumer.log.read_text()
+    log = consumer.output()
     assert killed.is_set()
     assert consumer.starts == 2
     assert code == 0, log[-3000:]

@@ -20,6 +20,7 @@ from gql.models import ReadingInfo, ReadingKey
 from gql.store import DynamoDB, HistoryTable, ReadingStore, Tables, record_of
 from gql.store.rebuild import Rebuild
 from tests.derive.recording import Recorder, expected_history, scan, stored_history, tutorial_item
+from tests.integration.conftest import create_table
 from tests.timing import patient
 
 if TYPE_CHECKING:
@@ -76,18 +77,7 @@ class Env:
 def env(request: pytest.FixtureRequest, client: DynamoDBClient) -> Iterator[Env]:
     """A table as the tutorial's create_table.py makes it: provisioned, no stream, no index."""
     name = f"Tutorial-{uuid.uuid4().hex[:8]}"
-    client.create_table(
-        TableName=name,
-        KeySchema=[
-            {"AttributeName": "device_id", "KeyType": "HASH"},
-            {"AttributeName": "datacount", "KeyType": "RANGE"},
-        ],
-        AttributeDefinitions=[
-            {"AttributeName": "device_id", "AttributeType": "S"},
-            {"AttributeName": "datacount", "AttributeType": "N"},
-        ],
-        ProvisionedThroughput={"ReadCapacityUnits": 10, "WriteCapacityUnits": 10},
-    )
+    create_table(client, name)
     moto = request.node.callspec.params["client"] == "moto"
     with ThreadPoolExecutor(4) as pool:
         env = Env(client, name, threading.Lock() if moto else None, pool)

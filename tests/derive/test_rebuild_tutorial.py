@@ -21,7 +21,7 @@ import boto3
 from gql.store import DynamoDB, HistoryTable
 from tests.derive.conftest import OwnLocal
 from tests.derive.recording import expected_history, scan, stored_history
-from tests.integration.conftest import GQL, SAMPLE, run_gql, run_ok
+from tests.integration.conftest import GQL, SAMPLE, create_table, run_gql, run_ok
 from tests.timing import patient
 
 T0 = 1_612_519_200
@@ -90,18 +90,7 @@ def run_the_tutorial(local: OwnLocal, table: str, calls: list[tuple[str, dict[st
 
 def create_the_tutorials_table(local: OwnLocal, table: str) -> None:
     """create_table.py: provisioned, no stream, no index."""
-    local.client.create_table(
-        TableName=table,
-        KeySchema=[
-            {"AttributeName": "device_id", "KeyType": "HASH"},
-            {"AttributeName": "datacount", "KeyType": "RANGE"},
-        ],
-        AttributeDefinitions=[
-            {"AttributeName": "device_id", "AttributeType": "S"},
-            {"AttributeName": "datacount", "AttributeType": "N"},
-        ],
-        ProvisionedThroughput={"ReadCapacityUnits": 10, "WriteCapacityUnits": 10},
-    )
+    create_table(local.client, table)
 
 
 def test_the_tutorials_table_rebuilt_has_the_history_derived_as_it_came(

@@ -10,8 +10,6 @@ subscriber.py). Everything is stopped on exit.
 from __future__ import annotations
 
 import contextlib
-import signal
-import subprocess
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -19,7 +17,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from bench.counting_proxy import CountingProxy
-from tests.integration.conftest import GQL, Server, drop_table, local_env, run_ok, unique_table
+from tests.integration.conftest import Server, drop_table, local_env, run_ok, unique_table
+from tests.integration.derive_process import DeriveProcess
 from tests.integration.subscriber import Json, Subscriber
 from tests.redis_server import RedisServer
 from tests.timing import patient
@@ -30,44 +29,12 @@ if TYPE_CHECKING:
 # Priming writes have negative datacounts; what is checked leaves them out.
 
 
-class Derive:
-    """`gql derive` in a subprocess; `kill` is SIGKILL, `start` starts it again."""
-
-    def __init__(self, env: dict[str, str], log_dir: Path) -> None:
-        self.env = env
-        self.log_dir = log_dir
-        self.process: subprocess.Popen[bytes] | None = None
-        self.starts = 0
-
-    def start(self) -> None:
-        self.starts += 1
-        with (self.log_dir / f"derive-{self.starts}.txt").open("wb") as out:
-            self.process = subprocess.Popen(
-                [str(GQL), "derive"],
-                env=self.env,
-                stdin=subprocess.DEVNULL,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-            )
-
-    def kill(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.send_signal(signal.SIGKILL)
-            self.process.wait(timeout=patient(10))
-
-    def output(self) -> str:
-        return "\n".join(
-            path.read_text(errors="replace")[-3000:]
-            for path in sorted(self.log_dir.glob("derive-*.txt"))
-        )
-
-
 @dataclass
 class Stack:
     env: dict[str, str]
     table: str
     redis: RedisServer
-    derive: Derive
+    derive: DeriveProcess
     replicas: list[Server] = field(default_factory=list)
     replica_proxies: list[CountingProxy] = field(default_factory=list)
     derive_proxy: CountingProxy | None = None
@@ -97,7 +64,9 @@ def relay_stack(
     with contextlib.ExitStack() as exits:
         exits.callback(drop_table, dynamodb, table)
         derive_proxy = exits.enter_context(CountingProxy(dynamodb_local_url))
-        derive = Derive(env | {"AWS_ENDPOINT_URL_DYNAMODB_STREAMS": derive_proxy.url}, log_dir)
+        derive = DeriveProcess(
+            env | {"AWS_ENDPOINT_URL_DYNAMODB_STREAMS": derive_proxy.url}, log_dir / "derive.log"
+        )
         stack = Stack(env, table, redis, derive, derive_proxy=derive_proxy)
         exits.callback(stack.derive.kill)
         stack.derive.start()

@@ -226,7 +226,7 @@ def test_a_consumer_killed_and_started_again_during_writes_loses_and_repeats_not
     finally:
         for subscriber, _ in subscribers:
             subscriber.close()
-    assert stack.derive.starts >= 3, stack.derive.output()
+    assert stack.derive.starts >= 3, stack.derive.output()[-3000:]
 
 
 def test_a_replica_whose_place_was_trimmed_ends_its_subscriptions_with_stream_gap(
