@@ -21,6 +21,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 from gql.errors import BackendUnavailableError, StoreError, ThrottledError
@@ -29,6 +30,7 @@ from gql.models import Reading, ReadingKey
 from gql.store.client import INDEX_MISSING, DynamoDB
 from gql.store.codec import from_item, key_to_item
 from gql.store.historycodec import Item
+from gql.store.parallel import at_once
 from gql.store.rollupcache import StoredRollups
 from gql.store.rollupplan import Fresh, plan_writes, written_keys
 from gql.store.rolluptable import ConflictError, RollupTable, runs
@@ -155,9 +157,17 @@ class Deriver:
     def _index(self, work: DeviceWork) -> dict[Period | None, list[Reading]]:
         """The readings of the touched periods, as the index holds them, by their timestamp."""
         groups: dict[Period | None, list[Reading]] = {Period(FIVE, s): [] for s in work.fives}
-        for start, end in runs(FIVE, work.fives, gap=6, most=8):
-            # Inclusive of `end`: the readings are placed by their exact timestamp anyway.
-            for item in self.index_items(work.device_id, Decimal(start), Decimal(end)):
+        spans = runs(FIVE, work.fives, gap=6, most=8)
+        # Inclusive of `end`: the readings are placed by their exact timestamp anyway.
+        calls: list[Callable[[], list[Item]]] = [
+            partial(self._index_run, work.device_id, Decimal(start), Decimal(end))
+            for start, end in spans
+        ]
+        if work.untimed:
+            calls.append(partial(self._index_run, work.device_id, NOT_A_TIME, NOT_A_TIME))
+        found = at_once("history-read", calls)
+        for (start, end), items in zip(spans, found[: len(spans)], strict=True):
+            for item in items:
                 reading = from_item(item)
                 seconds = recorded_seconds(reading.info.info_timestamp)
                 # A reading whose recorded_at is stale is not counted where it is stale: the
@@ -169,10 +179,13 @@ class Deriver:
         if work.untimed:
             groups[None] = [
                 reading
-                for item in self.index_items(work.device_id, NOT_A_TIME, NOT_A_TIME)
+                for item in found[-1]
                 if recorded_seconds((reading := from_item(item)).info.info_timestamp) is None
             ]
         return groups
+
+    def _index_run(self, device_id: str, low: Decimal, high: Decimal) -> list[Item]:
+        return list(self.index_items(device_id, low, high))
 
     def index_items(self, device_id: str, low: Decimal, high: Decimal) -> Iterable[Item]:
         params: dict[str, Any] = {

@@ -16,15 +16,16 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor, wait
-from typing import Any
+from typing import Any, TypeVar
 
 from gql.store.budget import Budget, state, within
 
 _POOLS: dict[str, ThreadPoolExecutor] = {}
 _POOLS_LOCK = threading.Lock()
 _END = object()
+T = TypeVar("T")
 
 
 def shared_pool(name: str, threads: int) -> ThreadPoolExecutor:
@@ -35,6 +36,22 @@ def shared_pool(name: str, threads: int) -> ThreadPoolExecutor:
         if pool is None:
             pool = _POOLS[name] = ThreadPoolExecutor(threads, thread_name_prefix=name)
         return pool
+
+
+def at_once(name: str, calls: Sequence[Callable[[], T]], threads: int = 16) -> list[T]:
+    """Make independent calls at once on the pool `name` (one alone in the caller's thread);
+    their results in order. The first error is raised once every call is done, so that no
+    call is still under way when the caller goes on."""
+    if len(calls) <= 1:
+        return [call() for call in calls]
+    pool = shared_pool(name, threads)
+    futures = [pool.submit(contextvars.copy_context().run, call) for call in calls]
+    wait(futures)
+    for future in futures:
+        error = future.exception()
+        if error is not None:
+            raise error
+    return [future.result() for future in futures]
 
 
 class Job:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from gql.errors import ConditionFailedError, ThrottledError
@@ -28,9 +29,8 @@ from gql.store.historycodec import (
     rollup_key,
     version_of,
 )
-from gql.store.parallel import shared_pool
+from gql.store.parallel import at_once
 
-PARALLEL_FROM = 8  # items of one level written at once from this many
 MOST_RUNS = 8  # Queries per level when a recomputation reads stored rollups
 _NOMINAL = {
     Level.FIVE_MINUTES: 300,
@@ -73,21 +73,23 @@ class Write:
 class RollupTable:
     def __init__(self, db: DynamoDB) -> None:
         self.db = db
-        self._pool = shared_pool("history-write", 8)
 
     def children_of(
         self, device_id: str, level: Level, starts: Iterable[int], gap: int
-    ) -> Iterator[Item]:
+    ) -> list[Item]:
         """The stored rollups of the level below `level` inside the periods of `level` that
-        start at `starts`, read in runs (runs closer than `gap` periods are read as one)."""
+        start at `starts`, read in runs (runs closer than `gap` periods are read as one), the
+        runs at once."""
         child = level.child
         assert child is not None
-        for start, end in runs(level, starts, gap, most=MOST_RUNS):
-            low, high = level_bounds(child, start, end)
-            yield from self.query(
-                "pk = :d AND sk BETWEEN :a AND :b",
-                {":d": {"S": device_id}, ":a": {"S": low}, ":b": {"S": high}},
-            )
+
+        def read(low: str, high: str) -> list[Item]:
+            values = {":d": {"S": device_id}, ":a": {"S": low}, ":b": {"S": high}}
+            return list(self.query("pk = :d AND sk BETWEEN :a AND :b", values))
+
+        bounds = [level_bounds(child, s, e) for s, e in runs(level, starts, gap, most=MOST_RUNS)]
+        calls = [partial(read, low, high) for low, high in bounds]
+        return [item for items in at_once("history-read", calls) for item in items]
 
     def all_of_level(self, device_id: str, level: Level) -> Iterator[Item]:
         yield from self.query(
@@ -131,22 +133,15 @@ class RollupTable:
         return found
 
     def write(self, writes: list[Write]) -> None:
-        """Apply the writes, level by level from the finest (each level's items at once when
-        there are many); ConflictError when an item was not at the version read. Items written
-        before a conflict are right as of what was read: the recomputation that follows finds
-        them unchanged."""
+        """Apply the writes, level by level from the finest, each level's items at once;
+        ConflictError when an item was not at the version read. Items written before a
+        conflict are right as of what was read: the recomputation that follows finds them
+        unchanged."""
         levels: dict[str, list[Write]] = {}
         for write in writes:
             levels.setdefault(write.key["sk"]["S"].partition("#")[0], []).append(write)
         for group in levels.values():
-            if len(group) < PARALLEL_FROM:
-                for write in group:
-                    self._write(write)
-                continue
-            outcomes = [self._pool.submit(self._write, w) for w in group]
-            errors = [e for f in outcomes if (e := f.exception()) is not None]
-            if errors:
-                raise errors[0]
+            at_once("history-write", [partial(self._write, w) for w in group], threads=8)
 
     def _write(self, write: Write) -> None:
         # One conditional request per item: TransactWriteItems would cost twice the capacity
