@@ -257,10 +257,8 @@ _FIRST_TO_LAST = [
 # minutes, so that the rest of the suite fills the other workers meanwhile and none of them
 # starts last.
 _LONGEST = [
+    "test_exactness.py",  # one history written, derived three ways
     "test_read_cost.py",
-    "test_exactness_crash.py",
-    "test_exactness.py",
-    "test_exactness_lambda.py",
     "test_relay_replicas.py",  # about a minute: four replicas, gql derive, a redis-server
     "test_relay_restart.py",  # half a minute: redis-server restarted during writes
 ]
