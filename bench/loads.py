@@ -7,11 +7,13 @@ from __future__ import annotations
 import json
 import os
 import random
+import statistics
 import subprocess
 import time
 from pathlib import Path
 from typing import Any
 
+from bench.fresh_local import FreshLocal
 from bench.plan import Plan, check, ratio, say
 from bench.report import Figure
 from bench.stack import REPO, Stack
@@ -56,12 +58,6 @@ def write_ndjson(path: Path, count: int, *, per_device: int = 100, seed: int = 1
     return path
 
 
-def timed_load(stack: Stack, data: Path, table: str, variant: str | None = None) -> float:
-    started = time.perf_counter()
-    stack.gql("load", data, table=table, timeout=3600, variant=variant)
-    return time.perf_counter() - started
-
-
 def measure_load(
     stack: Stack,
     plan: Plan,
@@ -70,44 +66,66 @@ def measure_load(
     warmup_file: Path | None,
     variant: str | None = None,
 ) -> Figure:
-    """`gql load` of `data_file` into `main_table` (which seeds the other figures), then
-    boto3 batch_writer() on each thread count into tables of their own."""
+    """`gql load` of `data_file` against boto3 batch_writer() on each thread count, fair by
+    construction: each load runs on a DynamoDB Local of its own, fresh (bench/fresh_local.py)
+    and warmed up the same way, so that no side inherits the tables and stream records of
+    the loads before it; the sides take turns, round after round, and each gives its median.
+    `main_table` (which seeds the other figures) is loaded first, untimed."""
     figure = Figure(
         "load", f"gql load of {plan.items:,} vs fastest boto3 batch_writer()", "<=", 1.1
     )
-    if warmup_file is not None:
-        # DynamoDB Local's JIT is cold at first: warm both write paths before timing them.
-        say(f"warming DynamoDB Local up with {plan.warmup_items} writes each way")
-        warm = stack.create_table("warmup")
-        stack.gql("load", warmup_file, table=warm, variant=variant)
-        stack.python("-m", "bench.writer_load", warmup_file, warm, "--threads", "4", table=warm)
-        stack.client.delete_table(TableName=warm)
-    say(f"gql load: {plan.items:,} readings")
-    gql_s = timed_load(stack, data_file, main_table, variant)
-    say(f"  {gql_s:.2f} s")
-    writer_s: dict[int, float] = {}
-    for threads in plan.writer_threads:
-        table = stack.create_table(f"writer{threads}")
-        started = time.perf_counter()
-        stack.python(
-            "-m", "bench.writer_load", data_file, table, "--threads", str(threads), table=table,
-            timeout=900,
-        )  # fmt: skip
-        writer_s[threads] = time.perf_counter() - started
-        say(f"boto3 batch_writer() on {threads} thread(s): {writer_s[threads]:.2f} s")
-        stack.client.delete_table(TableName=table)
-    fastest = min(writer_s, key=lambda t: writer_s[t])
-    figure.ratio = ratio(gql_s, writer_s[fastest])
+    say(f"gql load: {plan.items:,} readings into the table of the other figures (untimed)")
+    stack.gql("load", data_file, table=main_table, timeout=3600, variant=variant)
+    sides: list[int] = [0, *plan.writer_threads]  # 0: gql load; n: batch_writer on n threads
+    times: dict[int, list[float]] = {side: [] for side in sides}
+    for round_number in range(plan.load_rounds):
+        for side in sides:
+            seconds = _load_on_fresh_local(stack, side, data_file, warmup_file, variant)
+            times[side].append(seconds)
+            name = "gql load" if side == 0 else f"boto3 batch_writer() on {side} thread(s)"
+            say(f"load round {round_number + 1}/{plan.load_rounds}: {name}: {seconds:.2f} s")
+    median = {side: statistics.median(values) for side, values in times.items()}
+    fastest = min(plan.writer_threads, key=lambda t: median[t])
+    figure.ratio = ratio(median[0], median[fastest])
     figure.summary = (
-        f"{gql_s:.2f} s vs {writer_s[fastest]:.2f} s (batch_writer on {fastest} threads)"
+        f"{median[0]:.2f} s vs {median[fastest]:.2f} s (batch_writer on {fastest} threads), "
+        f"each on a fresh DynamoDB Local"
     )
     figure.detail = {
         "items": plan.items,
-        "gql_load_s": round(gql_s, 3),
-        "batch_writer_s": {str(t): round(s, 3) for t, s in writer_s.items()},
-        "note": "wall-clock of each command, interpreter start included",
+        "gql_load_s": [round(s, 3) for s in times[0]],
+        "batch_writer_s": {str(t): [round(s, 3) for s in times[t]] for t in plan.writer_threads},
+        "rounds": plan.load_rounds,
+        "note": "wall-clock of each command, interpreter start included; every load on a "
+        "fresh DynamoDB Local warmed up alike; medians of the rounds",
     }
     return figure
+
+
+def _load_on_fresh_local(
+    stack: Stack, side: int, data_file: Path, warmup_file: Path | None, variant: str | None
+) -> float:
+    """One timed load on a fresh DynamoDB Local: `gql load` (side 0) or batch_writer."""
+    with (
+        FreshLocal(stack.log_dir, f"load-{side}") as endpoint,
+        Stack(endpoint, stack.log_dir) as fresh,
+    ):
+        if warmup_file is not None:
+            # DynamoDB Local's JIT is cold at first: both write paths warmed up, every side.
+            warm = fresh.create_table("warmup")
+            fresh.gql("load", warmup_file, table=warm, variant=variant)
+            fresh.python("-m", "bench.writer_load", warmup_file, warm, "--threads", "4", table=warm)
+            fresh.client.delete_table(TableName=warm)
+        table = fresh.create_table("load")
+        started = time.perf_counter()
+        if side == 0:
+            fresh.gql("load", data_file, table=table, timeout=3600, variant=variant)
+        else:
+            fresh.python(
+                "-m", "bench.writer_load", data_file, table, "--threads", str(side), table=table,
+                timeout=900,
+            )  # fmt: skip
+        return time.perf_counter() - started
 
 
 def load_peak_rss(stack: Stack, data: Path, table: str, log: Path) -> tuple[float, int]:

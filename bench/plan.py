@@ -58,6 +58,7 @@ class Plan:
     rss_warmup_s: float
     rss_s: float
     writer_threads: tuple[int, ...]
+    load_rounds: int  # rounds of the load figure, each side on a fresh DynamoDB Local
     scale_items: int  # the scan's per-reading cost is compared at this size and `items`
     million_items: int  # the load's peak RSS is compared at this size and `items`
     big: bool = False
@@ -87,6 +88,7 @@ FULL = Plan(
     rss_warmup_s=10.0,
     rss_s=60.0,
     writer_threads=(1, 2, 4, 8),
+    load_rounds=2,
     scale_items=100_000,
     million_items=1_000_000,
 )
@@ -110,7 +112,8 @@ QUICK = Plan(
     latest_s=0.3,
     rss_warmup_s=0.3,
     rss_s=1.0,
-    writer_threads=(1, 2),
+    writer_threads=(1,),
+    load_rounds=1,
     scale_items=500,
     million_items=1000,
     big=True,  # the "big" sizes of a quick run are tiny: it runs every figure
