@@ -75,6 +75,19 @@ def no_coalescing() -> None:
     Context._load_readings = load  # type: ignore[method-assign]
 
 
+def no_latest_coalescing() -> None:
+    """latestReading as before round 3: one Query per device on the store pool, per request."""
+    import asyncio
+
+    from gql.models import Reading
+    from gql.schema.context import Context
+
+    async def load(self: Context, device_ids: list[str]) -> list[Reading | None]:
+        return list(await asyncio.gather(*(self.run(self.store.latest, d) for d in device_ids)))
+
+    Context._load_latest = load  # type: ignore[method-assign]
+
+
 def coalesce_4() -> None:
     """Up to 4 batches in flight before keys wait for one to return."""
     from gql.schema.context import Services
@@ -99,6 +112,7 @@ PATCHES: dict[str, Callable[[], None]] = {
     "coalesce-4": coalesce_4,
     "switch-5ms": switch_5ms,
     "no-coalescing": no_coalescing,
+    "no-latest-coalescing": no_latest_coalescing,
     "no-wait-for": no_wait_for,
     "no-param-validation": no_param_validation,
     "asyncio-h11": asyncio_h11,

@@ -20,6 +20,8 @@ from gql.models import Reading, ReadingKey
 from gql.schema.batching import Batch, BatchTimeoutError, Coalescer
 from gql.store import BATCH_GET_SIZE, Budget, Entry, within
 
+LATEST_BATCH = 32  # devices whose newest readings one coalesced batch queries, all at once
+
 if TYPE_CHECKING:
     from gql.config import Settings
     from gql.live import Failing, Hub
@@ -74,9 +76,12 @@ class Services:
     history_stale_seconds: float = 60.0
     # Eventually consistent reads by key from all concurrent requests share BatchGetItems.
     readings_by_key: Coalescer[ReadingKey, Reading] = field(init=False)
+    # So do the newest readings of devices (one Query each, made at once), as latestReading.
+    latest_by_device: Coalescer[str, Reading] = field(init=False)
 
     def __post_init__(self) -> None:
         self.readings_by_key = Coalescer(self._fetch_readings, self.executor, BATCH_GET_SIZE)
+        self.latest_by_device = Coalescer(self._fetch_latest, self.executor, LATEST_BATCH)
 
     def _fetch_readings(self, batch: Batch[ReadingKey]) -> dict[ReadingKey, Reading]:
         budget = batch.state = Budget(batch.deadline)
@@ -85,6 +90,11 @@ class Services:
                 found = self.store.get(batch.keys[0])
                 return {found.key: found} if found is not None else {}
             return self.store.batch_get(batch.keys)
+
+    def _fetch_latest(self, batch: Batch[str]) -> dict[str, Reading]:
+        budget = batch.state = Budget(batch.deadline)
+        with within(budget):
+            return self.store.latest_many(batch.keys)
 
     # For what the schema counts itself (subscriptions opened and ended); None: metrics off.
     metrics: Metrics | None = None
@@ -185,5 +195,10 @@ class Context:
         return [found.get(d) for d in device_ids]
 
     async def _load_latest(self, device_ids: list[str]) -> list[Reading | None]:
-        # One Query per device (DynamoDB has no batch query); they run concurrently.
-        return list(await asyncio.gather(*(self.run(self.store.latest, d) for d in device_ids)))
+        # The devices join those of every other request in flight (gql/schema/batching.py):
+        # a device asked for by several requests at once is queried once.
+        try:
+            return await self.services.latest_by_device.load_many(device_ids, self.call_deadline())
+        except BatchTimeoutError as exc:
+            budget = exc.batch.state if exc.batch is not None else None
+            raise self._timed_out(budget) from None

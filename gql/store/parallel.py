@@ -39,13 +39,16 @@ def shared_pool(name: str, threads: int) -> ThreadPoolExecutor:
 
 
 def at_once(name: str, calls: Sequence[Callable[[], T]], threads: int = 16) -> list[T]:
-    """Make independent calls at once on the pool `name` (one alone in the caller's thread);
-    their results in order. The first error is raised once every call is done, so that no
-    call is still under way when the caller goes on."""
+    """Make independent calls at once on the pool `name` (one alone in the caller's thread),
+    each in the caller's time budget; their results in order. The first error is raised once
+    every call is done, so that no call is still under way when the caller goes on."""
     if len(calls) <= 1:
         return [call() for call in calls]
     pool = shared_pool(name, threads)
-    futures = [pool.submit(contextvars.copy_context().run, call) for call in calls]
+    budget: Budget | None = getattr(state, "budget", None)  # the caller's, for every call
+    futures = [
+        pool.submit(contextvars.copy_context().run, _call_within, budget, call) for call in calls
+    ]
     wait(futures)
     for future in futures:
         error = future.exception()
@@ -103,6 +106,11 @@ def run_jobs(jobs: list[Job], share: Callable[[int], int]) -> None:
         job.apply(page)
         for page in job.pages:
             job.apply(page)
+
+
+def _call_within(budget: Budget | None, call: Callable[[], T]) -> T:
+    with within(budget) if budget is not None else contextlib.nullcontext():
+        return call()
 
 
 def _first_page(job: Job, budget: Budget | None) -> Any:

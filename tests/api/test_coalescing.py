@@ -124,3 +124,53 @@ def test_lone_request_is_one_getitem(api: Api, counter: CallCounter) -> None:
 
     assert body == {"data": {"reading": expected(1, 2)}}
     assert counter.calls == Counter({"GetItem": 1})
+
+
+# -- latestReading: one Query per device, shared by the requests in flight ---------------------
+
+LATEST = """query($d: ID!) { device(deviceId: $d) { latestReading { datacount } } }"""
+LATEST_OF_MANY = """query($a: ID!, $b: ID!, $c: ID!) {
+  a: device(deviceId: $a) { latestReading { datacount } }
+  b: device(deviceId: $b) { latestReading { datacount } }
+  c: device(deviceId: $c) { latestReading { datacount } } }"""
+
+
+async def latest_all(api: Api, devices: list[str]) -> list[Any]:
+    base = str(api.http.base_url)
+    limits = httpx.Limits(max_connections=len(devices))
+    async with httpx.AsyncClient(base_url=base, timeout=30, limits=limits) as client:
+
+        async def one(device: str) -> Any:
+            body = {"query": LATEST, "variables": {"d": device}}
+            return (await client.post("/graphql", json=body)).json()
+
+        return await asyncio.gather(*(one(device) for device in devices))
+
+
+def test_concurrent_requests_for_the_latest_readings_share_their_queries(
+    api: Api, counter: CallCounter
+) -> None:
+    # Every device asked for by 6 requests at once, and one device without readings.
+    devices = [f"co-{d}" for d in range(DEVICES)] * 6 + ["co-none"] * 3
+
+    bodies = asyncio.run(latest_all(api, devices))
+
+    for device, body in zip(devices, bodies, strict=True):
+        want = None if device == "co-none" else {"datacount": PER_DEVICE}
+        assert body == {"data": {"device": {"latestReading": want}}}, device
+    # At most one Query per device and batch; the requests arrive while batches are out.
+    assert counter.calls["Query"] < len(devices), dict(counter.calls)
+    assert set(counter.calls) == {"Query"}, dict(counter.calls)
+
+
+def test_the_latest_readings_of_one_request_are_each_its_own_device(
+    api: Api, counter: CallCounter
+) -> None:
+    data = api.data(LATEST_OF_MANY, {"a": "co-3", "b": "co-none", "c": "co-5"})
+
+    assert data == {
+        "a": {"latestReading": {"datacount": PER_DEVICE}},
+        "b": {"latestReading": None},
+        "c": {"latestReading": {"datacount": PER_DEVICE}},
+    }
+    assert counter.calls == Counter({"Query": 3})
