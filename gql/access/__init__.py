@@ -5,9 +5,13 @@ tokens.py     JWT verification against a JWKS (URL or file), asymmetric algorith
 documents.py  automatic persisted queries and the trusted-documents allow-list
 """
 
+from typing import TYPE_CHECKING
+
 from gql.access.auth import Authenticator, Principal, parse_api_keys, require_scope, scope_for
 from gql.access.documents import Documents, PersistedQueries, load_trusted_documents, sha256
-from gql.access.tokens import FileKeys, KeySource, TokenPolicy, TokenVerifier, UrlKeys
+
+if TYPE_CHECKING:
+    from gql.access.tokens import FileKeys, KeySource, TokenPolicy, TokenVerifier, UrlKeys
 
 __all__ = [
     "Authenticator",
@@ -25,3 +29,13 @@ __all__ = [
     "scope_for",
     "sha256",
 ]
+
+
+def __getattr__(name: str) -> object:
+    # JWT verification imports PyJWT and cryptography, a fifth of a second: only a server
+    # configured with a JWKS pays for it, not every command that reads the settings.
+    if name in ("FileKeys", "KeySource", "TokenPolicy", "TokenVerifier", "UrlKeys"):
+        from gql.access import tokens
+
+        return getattr(tokens, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

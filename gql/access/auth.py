@@ -15,10 +15,12 @@ import hmac
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-from gql.access.tokens import TokenVerifier
 from gql.errors import ForbiddenError, UnauthenticatedError
+
+if TYPE_CHECKING:
+    from gql.access.tokens import TokenVerifier
 
 READ = "readings:read"
 WRITE = "readings:write"
