@@ -6,6 +6,12 @@ Endpoint, region and credentials come from the environment (AWS_ENDPOINT_URL_DYN
 friends), as they do for `gql load`. The file is a JSON array of readings (the bench writes
 it); each thread writes a contiguous slice through its own batch_writer, which sends 25 items
 a request and re-sends unprocessed ones. Prints the seconds spent writing as JSON on stderr.
+
+Each item is written as `gql load` stores it: with `recorded_at`, the numeric copy of its
+timestamp that the time index is keyed on (the tutorial's readings all have numeric ones), and
+`version` 1. A user loading a table that has the index writes that attribute too, or the
+consumer must add it afterwards, one more write a reading; and without it DynamoDB writes no
+index entry, so the floor would do a third less work than `gql load` does.
 """
 
 from __future__ import annotations
@@ -46,6 +52,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     with args.file.open(encoding="utf-8") as json_file:
         items = json.load(json_file, parse_float=Decimal)
+    for item in items:
+        item["recorded_at"] = Decimal(item["info"]["info_timestamp"])
+        item["version"] = 1
     started = time.perf_counter()
     write(items, args.table, args.threads)
     elapsed = time.perf_counter() - started
