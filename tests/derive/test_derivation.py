@@ -188,7 +188,12 @@ def test_concurrent_recomputations_of_one_device_end_exact(
         outcomes = list(
             pool.map(lambda b: setup.deriver.derive([record_of(r) for r in b]), batches)
         )
+    # A device whose rollups kept changing for every attempt is reported failed, and its batch
+    # is delivered again (the consumer reads it again; Lambda retries it): as they would.
+    failed = [b for b, o in zip(batches, outcomes, strict=True) if o.failed]
+    for _ in range(5):
+        failed = [b for b in failed if setup.deriver.derive([record_of(r) for r in b]).failed]
 
-    assert all(o.failed == {} for o in outcomes)
+    assert failed == []
     setup.check()
     print(f"recomputations redone after a conflict: {setup.deriver.deriver.conflicts}")
