@@ -18,6 +18,7 @@ import contextvars
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor, wait
+from functools import partial
 from typing import Any, TypeVar
 
 from gql.store.budget import Budget, state, within
@@ -89,18 +90,8 @@ def run_jobs(jobs: list[Job], share: Callable[[int], int]) -> None:
     each = share(len(jobs))
     for job in jobs:
         job._first = each
-    budget: Budget | None = getattr(state, "budget", None)
-    pool = shared_pool("history-read", 16)
-    futures = [
-        pool.submit(contextvars.copy_context().run, _first_page, job, budget) for job in jobs
-    ]
-    wait(futures)
-    for future in futures:
-        error = future.exception()
-        if error is not None:
-            raise error
-    for job, future in zip(jobs, futures, strict=True):
-        page = future.result()
+    firsts = at_once("history-read", [partial(next, job.pages, _END) for job in jobs])
+    for job, page in zip(jobs, firsts, strict=True):
         if page is _END:
             continue
         job.apply(page)
@@ -111,8 +102,3 @@ def run_jobs(jobs: list[Job], share: Callable[[int], int]) -> None:
 def _call_within(budget: Budget | None, call: Callable[[], T]) -> T:
     with within(budget) if budget is not None else contextlib.nullcontext():
         return call()
-
-
-def _first_page(job: Job, budget: Budget | None) -> Any:
-    with within(budget) if budget is not None else contextlib.nullcontext():
-        return next(job.pages, _END)
