@@ -134,8 +134,21 @@ async def test_sockets_beyond_the_cap_are_closed_with_1013_and_later_ones_served
                 connect(url, protocol) as third,
             ):
                 assert await third.closed_with() == 1013
-            async with session(url, protocol) as again:  # the first two have closed
-                assert again.protocol == protocol
+            # The first two have closed: a later socket is served once the server has seen
+            # them go (on a loaded machine, a moment after the client did).
+            assert await served_soon(url, protocol)
+
+
+async def served_soon(url: str, protocol: str) -> bool:
+    deadline = time.monotonic() + patient(5)
+    while True:
+        try:
+            async with session(url, protocol) as again:
+                return again.protocol == protocol
+        except websockets.ConnectionClosedError as exc:
+            if exc.rcvd is None or exc.rcvd.code != 1013 or time.monotonic() > deadline:
+                raise
+        await asyncio.sleep(0.05)
 
 
 async def test_a_socket_that_never_sends_connection_init_is_closed_with_4408(
