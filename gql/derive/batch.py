@@ -2,7 +2,9 @@
 
 Devices are recomputed at once on a pool of threads (each one is independent of the others);
 a device that fails is reported, with its error, so that the Lambda handler can name the
-records it came from and the consumer can read the batch again.
+records it came from and the consumer can read the batch again. A consumer that reads every
+shard passes a PeriodCache (gql/store/periodcache.py): each batch's changes are applied to it
+before the devices are recomputed, and it spares them the index reads of the periods it keeps.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from concurrent.futures import Executor
 from dataclasses import dataclass, field
 
 from gql.derive.plan import plan_batch
-from gql.store import Deriver, DynamoDB, StreamRecord, fix_index
+from gql.store import Deriver, DynamoDB, PeriodCache, StreamRecord, fix_index
 
 log = logging.getLogger("gql.derive")
 
@@ -28,14 +30,24 @@ class Outcome:
 class BatchDeriver:
     """Derives batches of stream records into the history table."""
 
-    def __init__(self, readings: DynamoDB, history: DynamoDB, executor: Executor) -> None:
+    def __init__(
+        self,
+        readings: DynamoDB,
+        history: DynamoDB,
+        executor: Executor,
+        *,
+        periods: PeriodCache | None = None,
+    ) -> None:
         self.readings = readings
-        self.deriver = Deriver(readings, history)
+        self.deriver = Deriver(readings, history, periods=periods)
         self.executor = executor
+        self.periods = periods
 
     def derive(self, records: Sequence[StreamRecord]) -> Outcome:
         """Fix the index and recompute the touched devices; raises if the fixes fail."""
         plan = plan_batch(records)
+        if self.periods is not None:
+            self.periods.apply(records)
         if plan.fixes:
             plan.forget(fix_index(self.readings, plan.fixes))
         outcome = Outcome(devices=len(plan.devices))
@@ -53,3 +65,9 @@ class BatchDeriver:
             else:
                 raise error
         return outcome
+
+    def forget(self) -> None:
+        """The records derived so far may be read again, or some were lost: forget the kept
+        periods (the next recomputations read the index)."""
+        if self.periods is not None:
+            self.periods.forget()

@@ -60,6 +60,7 @@ class Consumer:
         self._reported_at = 0.0
         self._logged_at = clock()
         self._busy = False
+        self._gaps = 0
         self.changes = 0  # changes derived since start
         self.batches = 0
 
@@ -86,12 +87,16 @@ class Consumer:
                     stop.wait(self.poll_seconds)
                 continue
             self.feed.rewind()
+            self.deriver.forget()
             stop.wait(pause)
             pause = min(pause * 2, MAX_PAUSE)
 
     def step(self) -> bool:
         """One poll of every shard, derived and checkpointed; True when it read anything."""
         found = self.feed.poll()
+        if self.feed.gaps != self._gaps:  # changes were lost: what was kept may miss them
+            self._gaps = self.feed.gaps
+            self.deriver.forget()
         if found.records:
             outcome = self.deriver.derive(found.records)
             if outcome.failed:

@@ -12,7 +12,15 @@ from gql.config import Settings
 from gql.derive.batch import BatchDeriver
 from gql.derive.consumer import Consumer, Sink
 from gql.errors import ConfigError
-from gql.store import DynamoDB, HistoryTable, Rebuild, StreamFeed, Summary, make_streams_client
+from gql.store import (
+    DynamoDB,
+    HistoryTable,
+    PeriodCache,
+    Rebuild,
+    StreamFeed,
+    Summary,
+    make_streams_client,
+)
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -37,7 +45,8 @@ def consumer_for(
     feed = StreamFeed(readings, make_streams_client(settings), history)
     return Consumer(
         feed,
-        BatchDeriver(readings, history, pool),
+        # It reads every shard, so it may keep the periods it derives (gql/store/periodcache.py).
+        BatchDeriver(readings, history, pool, periods=PeriodCache()),
         HistoryTable(history),
         reporter=reporter,
         sink=sink,

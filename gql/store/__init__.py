@@ -8,8 +8,9 @@ live change reader), embedded.py (the zero-setup backend), migrate.py and walk.p
 The derived history (gql/derive has the design): timeindex.py (the GSI and recorded_at),
 windows.py (pages of a window through it), historycodec.py and historytable.py (the history
 table's items and the API's reads of it), assembly.py (stats and series from rollups),
-derivation.py, rolluptable.py, rollupcache.py and indexfix.py (the consumer's recomputation),
-records.py and feed.py with positions.py (the stream as the consumer reads it), rebuild.py.
+derivation.py, rolluptable.py, rollupcache.py, periodcache.py and indexfix.py (the consumer's
+recomputation), records.py and feed.py with positions.py (the stream as the consumer reads it),
+rebuild.py.
 """
 
 from typing import TYPE_CHECKING
@@ -27,6 +28,7 @@ from gql.store.historycodec import Entry, Status
 from gql.store.historytable import HistoryTable
 from gql.store.indexfix import fix_index
 from gql.store.migrate import LegacyMigration
+from gql.store.periodcache import PeriodCache
 from gql.store.readings import BATCH_GET_SIZE, ReadingStore
 from gql.store.rebuild import Rebuild, Summary
 from gql.store.records import StreamRecord, record_of
@@ -65,6 +67,7 @@ __all__ = [
     "LegacyMigration",
     "Observer",
     "Outcome",
+    "PeriodCache",
     "ReadingStore",
     "Rebuild",
     "Round",

@@ -31,6 +31,7 @@ from gql.store.client import INDEX_MISSING, DynamoDB
 from gql.store.codec import from_item, key_to_item
 from gql.store.historycodec import Item
 from gql.store.parallel import at_once
+from gql.store.periodcache import PeriodCache
 from gql.store.rollupcache import StoredRollups
 from gql.store.rollupplan import Fresh, plan_writes, written_keys
 from gql.store.rolluptable import ConflictError, RollupTable, runs
@@ -72,8 +73,10 @@ class Deriver:
         *,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
+        periods: PeriodCache | None = None,
     ) -> None:
         self.readings = readings
+        self.periods = periods  # kept by a consumer that reads every shard (periodcache.py)
         self.rollups = RollupTable(history)
         self.stored = StoredRollups(self.rollups)
         self._sleep = sleep
@@ -95,6 +98,8 @@ class Deriver:
                 # Some of these may have been written: their parents are owed a write.
                 owed |= written_keys(writes)
                 self.stored.forget(work.device_id)
+                if self.periods is not None:  # read the index again, as the other writer did
+                    self.periods.forget(work.device_id)
                 self.conflicts += 1
                 log.debug("device %s: rollups changed meanwhile; recomputing", work.device_id)
                 self._sleep(min(0.02 * 2**attempt, 1.0) * (0.5 + random.random()))
@@ -133,10 +138,15 @@ class Deriver:
         deadline = self._clock() + INDEX_LAG_SECONDS
         checked_table = False
         pause = 0.05
+        kept = self.periods.take(work.device_id, work.fives) if self.periods is not None else {}
         while True:
-            groups = self._index(work)
+            groups = self._index(work, set(work.fives) - kept.keys())
+            read = {p.start: r for p, r in groups.items() if p is not None}
+            groups.update((Period(FIVE, start), readings) for start, readings in kept.items())
             lagging = [k for k, image in expected.items() if not _agrees(k, image, groups, work)]
             if not lagging:
+                if self.periods is not None:
+                    self.periods.keep(work.device_id, read)
                 return {period: rollup_of(readings) for period, readings in groups.items()}
             if not checked_table:
                 # Readings the table holds otherwise have a later change on its way.
@@ -154,10 +164,11 @@ class Deriver:
             self._sleep(pause)
             pause = min(pause * 2, 1.0)
 
-    def _index(self, work: DeviceWork) -> dict[Period | None, list[Reading]]:
-        """The readings of the touched periods, as the index holds them, by their timestamp."""
-        groups: dict[Period | None, list[Reading]] = {Period(FIVE, s): [] for s in work.fives}
-        spans = runs(FIVE, work.fives, gap=6, most=8)
+    def _index(self, work: DeviceWork, fives: set[int]) -> dict[Period | None, list[Reading]]:
+        """The readings of these periods (and of the untimed ones the batch touched), as the
+        index holds them, by their timestamp."""
+        groups: dict[Period | None, list[Reading]] = {Period(FIVE, s): [] for s in fives}
+        spans = runs(FIVE, fives, gap=6, most=8)
         # Inclusive of `end`: the readings are placed by their exact timestamp anyway.
         calls: list[Callable[[], list[Item]]] = [
             partial(self._index_run, work.device_id, Decimal(start), Decimal(end))

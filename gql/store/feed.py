@@ -67,6 +67,7 @@ class StreamFeed:
         self.positions: dict[str, Position] = {}
         self._discover_at = 0.0
         self._flushed_at = 0.0
+        self.gaps = 0  # times changes were found trimmed before they were read
 
     # -- opening -----------------------------------------------------------------------------
 
@@ -221,6 +222,7 @@ class StreamFeed:
                 exc.message,
             )
             position.read = position.derived = None
+            self.gaps += 1
             response = self.streams.call(
                 "get_shard_iterator",
                 StreamArn=self.arn,

@@ -14,7 +14,15 @@ import pytest
 from gql.config import Settings
 from gql.derive import BatchDeriver, Consumer
 from gql.models import Change, ChangeKind, ReadingInfo, ReadingKey
-from gql.store import DynamoDB, HistoryTable, ReadingStore, StreamFeed, Tables, make_streams_client
+from gql.store import (
+    DynamoDB,
+    HistoryTable,
+    PeriodCache,
+    ReadingStore,
+    StreamFeed,
+    Tables,
+    make_streams_client,
+)
 from tests.conftest import LOCAL_URL, local_client
 from tests.derive.recording import expected_history, scan, stored_history, tutorial_item
 from tests.timing import patient
@@ -52,13 +60,20 @@ class Collecting:
 
 
 def consumer_for(
-    names: tuple[str, str], pool: ThreadPoolExecutor, sink: Collecting | None = None
+    names: tuple[str, str],
+    pool: ThreadPoolExecutor,
+    sink: Collecting | None = None,
+    periods: PeriodCache | None = None,
 ) -> Consumer:
+    """A consumer as `gql derive` makes one: it keeps the periods it derives."""
     client = local_client()
     readings, history = DynamoDB(client, names[0]), DynamoDB(client, names[1])
     streams = make_streams_client(Settings(endpoint_url=LOCAL_URL))
     feed = StreamFeed(readings, streams, history)
-    return Consumer(feed, BatchDeriver(readings, history, pool), HistoryTable(history), sink=sink)
+    deriver = BatchDeriver(
+        readings, history, pool, periods=periods if periods is not None else PeriodCache()
+    )
+    return Consumer(feed, deriver, HistoryTable(history), sink=sink)
 
 
 def drain(consumer: Consumer, since: float, timeout: float = 60.0) -> None:
@@ -172,6 +187,52 @@ def test_run_derives_until_it_is_stopped(names: tuple[str, str], pool: ThreadPoo
         stop.set()
         thread.join(timeout=patient(30))
     assert not thread.is_alive()
+
+
+class Forgetting(PeriodCache):
+    def __init__(self) -> None:
+        super().__init__()
+        self.forgotten = 0  # times everything was forgotten
+
+    def forget(self, device_id: str | None = None) -> None:
+        self.forgotten += device_id is None
+        super().forget(device_id)
+
+
+def test_a_batch_read_again_reads_the_index_again(
+    names: tuple[str, str], pool: ThreadPoolExecutor
+) -> None:
+    """The kept periods are forgotten when the feed rewinds: the batch read again may be cut
+    otherwise, and its recomputation reads the index (gql/store/periodcache.py)."""
+    client = local_client()
+    store = ReadingStore(client, names[0])
+    sink, periods = Collecting(), Forgetting()
+    consumer = consumer_for(names, pool, sink, periods)
+    consumer.poll_seconds = 0.05
+    stop = threading.Event()
+    thread = threading.Thread(target=consumer.run, args=(stop,))
+    thread.start()
+
+    def derived(count: int) -> None:
+        deadline = time.monotonic() + patient(30)
+        while len(sink.changes) < count:
+            assert time.monotonic() < deadline, f"change {count} was not derived"
+            time.sleep(0.05)
+
+    try:
+        store.put(ReadingKey("a", 1), ReadingInfo(str(T0), temperature1=Decimal(1)))
+        derived(1)
+        sink.fail_next = True
+        store.put(ReadingKey("a", 2), ReadingInfo(str(T0 + 1), temperature1=Decimal(2)))
+        derived(2)
+    finally:
+        stop.set()
+        thread.join(timeout=patient(30))
+
+    assert [c.key.datacount for c in sink.changes] == [1, 2]
+    assert periods.forgotten == 1
+    assert (periods.hits, periods.misses) == (1, 2)  # kept, used, forgotten, read again
+    assert stored_history(client, names[1]) == expected_history(scan(client, names[0]))
 
 
 def test_up_to_moves_while_writes_keep_coming(
