@@ -8,7 +8,9 @@ of a round measures slower), so each sees the same noise:
 
 - `reading` p50 and p99 at one connection (bench.loadgen),
 - `reading` requests/s at 50 connections, each request another key (bench.loadgen),
-- `latestReading` of 20 devices, p50 at one connection.
+- `latestReading` of 20 devices, p50 at one connection,
+- a full scan of the table through `scanReadings(first: 100)`, the median of repeated scans
+  (what each field of a long page costs).
 
 Prints a table with each figure as a ratio to the first SPEC and writes
 bench/results/compare.json.
@@ -39,6 +41,7 @@ from bench.plan import (
     reading_requests,
     say,
 )
+from bench.scans import graphql_scan
 from bench.stack import REPO, Server, Stack, free_port
 
 OUTPUT = REPO / "bench" / "results" / "compare.json"
@@ -70,6 +73,17 @@ def start_variant(stack: Stack, spec: str, table: str) -> Server:
     server = Server(name, command, {**stack.env(table), **env_overrides}, stack.log_dir, port)
     stack.processes.append(server)
     return server
+
+
+def timed_scans(url: str, seconds: float) -> list[float]:
+    """Milliseconds of each full scan made in `seconds` (at least three)."""
+    took: list[float] = []
+    deadline = time.perf_counter() + seconds
+    while len(took) < 3 or time.perf_counter() < deadline:
+        started = time.perf_counter()
+        graphql_scan(url)
+        took.append((time.perf_counter() - started) * 1000)
+    return took
 
 
 def compare_loads(specs: list[str], items: int, rounds: int, endpoint: str, output: Path) -> int:
@@ -150,7 +164,8 @@ def main(argv: list[str] | None = None) -> int:
         {"query": latest_document([device_id(i) for i in range(plan.latest_devices)])}
     )
     results: dict[str, dict[str, list[float]]] = {
-        spec: {"p50_ms": [], "p99_ms": [], "rps": [], "latest20_p50_ms": []} for spec in args.specs
+        spec: {"p50_ms": [], "p99_ms": [], "rps": [], "latest20_p50_ms": [], "scan_ms": []}
+        for spec in args.specs
     }
     output = args.output.resolve()
     with (
@@ -181,6 +196,7 @@ def main(argv: list[str] | None = None) -> int:
                 varied = reading_requests(server.url, reading_keys(plan))
                 many = builtin.run(varied, args.connections, args.seconds, 1.0)
                 fan = builtin.run(Request(f"{server.url}/graphql", latest), 1, args.seconds, 0.5)
+                scans = timed_scans(server.url, args.seconds)
                 for report in (one, many, fan):
                     if report.errors or report.non2xx or not report.requests:
                         say(f"  warning: {report}")
@@ -188,29 +204,32 @@ def main(argv: list[str] | None = None) -> int:
                 results[spec]["p99_ms"].append(one.p99_ms)
                 results[spec]["rps"].append(many.rps)
                 results[spec]["latest20_p50_ms"].append(fan.p50_ms)
+                results[spec]["scan_ms"].append(statistics.median(scans))
     summary: dict[str, dict[str, float]] = {
         spec: {
             "p50_ms": statistics.median(r["p50_ms"]),
             "p99_ms": statistics.median(r["p99_ms"]),
             "rps": statistics.fmean(r["rps"]),
             "latest20_p50_ms": statistics.median(r["latest20_p50_ms"]),
+            "scan_ms": statistics.median(r["scan_ms"]),
         }
         for spec, r in results.items()
     }
     first = summary[args.specs[0]]
     lines = [
         f"{'variant':48} {'reading p50':>12} {'p99':>9} {'req/s c=' + str(args.connections):>12}"
-        f" {'latest20 p50':>13}"
+        f" {'latest20 p50':>13} {'scan':>10}"
     ]
     for spec, s in summary.items():
         lines.append(
             f"{spec:48} {s['p50_ms']:8.2f} ms {s['p99_ms']:6.1f} ms {s['rps']:12.0f}"
-            f" {s['latest20_p50_ms']:9.2f} ms"
+            f" {s['latest20_p50_ms']:9.2f} ms {s['scan_ms']:7.1f} ms"
         )
         lines.append(
             f"{'  vs ' + args.specs[0]:48} {s['p50_ms'] / first['p50_ms']:11.2f}x"
             f" {s['p99_ms'] / first['p99_ms']:8.2f}x {s['rps'] / first['rps']:11.2f}x"
             f" {s['latest20_p50_ms'] / first['latest20_p50_ms']:12.2f}x"
+            f" {s['scan_ms'] / first['scan_ms']:9.2f}x"
         )
     print("\n".join(lines))
     document: dict[str, Any] = {

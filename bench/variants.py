@@ -108,11 +108,22 @@ def switch_5ms() -> None:
     gql.web.server.hand_over_the_gil_often = lambda: None
 
 
+def no_leaf_path() -> None:
+    """Every field through graphql-core's own execute_field, as before gql/schema/executor.py's
+    direct path for plain leaf fields (to measure it)."""
+    from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+
+    from gql.schema.executor import Executor
+
+    Executor.execute_field = StrawberryGraphQLCoreExecutionContext.execute_field  # type: ignore[method-assign]
+
+
 PATCHES: dict[str, Callable[[], None]] = {
     "coalesce-4": coalesce_4,
     "switch-5ms": switch_5ms,
     "no-coalescing": no_coalescing,
     "no-latest-coalescing": no_latest_coalescing,
+    "no-leaf-path": no_leaf_path,
     "no-wait-for": no_wait_for,
     "no-param-validation": no_param_validation,
     "asyncio-h11": asyncio_h11,
