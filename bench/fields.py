@@ -83,15 +83,17 @@ def timed(rounds: int) -> float:
 
 def main(argv: list[str]) -> int:
     names = argv or ["no-leaf-path"]
-    plain = {name: getattr(Executor, name) for name in ("execute_field",)}
     figures: dict[str, list[float]] = {"none": [], **{name: [] for name in names}}
-    for _ in range(5):
-        for name in figures:
-            for attribute, value in plain.items():
-                setattr(Executor, attribute, value)
-            if name != "none":
-                PATCHES[name]()
-            figures[name].append(timed(40))
+    plain = Executor.execute_field  # what the variants patch
+    try:
+        for _ in range(5):
+            for name in figures:
+                Executor.execute_field = plain  # type: ignore[method-assign]
+                if name != "none":
+                    PATCHES[name]()
+                figures[name].append(timed(40))
+    finally:
+        Executor.execute_field = plain  # type: ignore[method-assign]
     base = statistics.median(figures["none"])
     for name, values in figures.items():
         page = statistics.median(values)
