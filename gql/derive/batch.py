@@ -41,13 +41,12 @@ class BatchDeriver:
         self.readings = readings
         self.deriver = Deriver(readings, history, periods=periods)
         self.executor = executor
-        self.periods = periods
 
     def derive(self, records: Sequence[StreamRecord]) -> Outcome:
         """Fix the index and recompute the touched devices; raises if the fixes fail."""
         plan = plan_batch(records)
-        if self.periods is not None:
-            self.periods.apply(records)
+        if self.deriver.periods is not None:
+            self.deriver.periods.apply(records)
         if plan.fixes:
             plan.forget(fix_index(self.readings, plan.fixes))
         outcome = Outcome(devices=len(plan.devices))
@@ -69,5 +68,5 @@ class BatchDeriver:
     def forget(self) -> None:
         """The records derived so far may be read again, or some were lost: forget the kept
         periods (the next recomputations read the index)."""
-        if self.periods is not None:
-            self.periods.forget()
+        if self.deriver.periods is not None:
+            self.deriver.periods.forget()

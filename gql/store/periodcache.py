@@ -112,8 +112,9 @@ class PeriodCache:
             for where in [w for w in self._kept if w[0] == device_id]:
                 self._size -= len(self._kept.pop(where).readings)
 
-    def __len__(self) -> int:
-        """How many readings are kept."""
+    @property
+    def size(self) -> int:
+        """How many readings are kept (not __len__: an empty cache is still a cache)."""
         return self._size
 
 

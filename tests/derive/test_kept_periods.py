@@ -68,7 +68,7 @@ def test_changes_are_applied_in_order_to_the_kept_periods_their_images_lie_in() 
         T0: {1: Decimal(10)},
         T0 + FIVE: {2: Decimal(20)},
     }
-    assert len(cache) == 2
+    assert cache.size == 2
     assert (cache.hits, cache.misses) == (2, 1)
 
 
@@ -89,7 +89,7 @@ def test_the_least_recently_used_periods_go_first_beyond_the_bound() -> None:
     cache.take("a", [T0])  # "a" is used: "b" is now the oldest
     cache.keep("c", {T0: [reading(1, T0, device="c"), reading(2, T0, device="c")]})
 
-    assert (cache.take("b", [T0]), len(cache)) == ({}, 4)  # 5 readings were too many
+    assert (cache.take("b", [T0]), cache.size) == ({}, 4)  # 5 readings were too many
     assert list(cache.take("a", [T0])) == list(cache.take("c", [T0])) == [T0]
 
 
@@ -99,13 +99,13 @@ def test_a_device_or_everything_is_forgotten() -> None:
     cache.keep("b", {T0: [reading(1, T0, device="b")]})
 
     cache.forget("a")
-    assert (cache.take("a", [T0, T0 + FIVE]), list(cache.take("b", [T0])), len(cache)) == (
+    assert (cache.take("a", [T0, T0 + FIVE]), list(cache.take("b", [T0])), cache.size) == (
         {},
         [T0],
         1,
     )
     cache.forget()
-    assert (cache.take("b", [T0]), len(cache)) == ({}, 0)
+    assert (cache.take("b", [T0]), cache.size) == ({}, 0)
 
 
 class CountingIndex(DynamoDB):
