@@ -13,7 +13,12 @@ What is derived (the history table, `<table>History`, key pk/sk, both strings):
     pk = "#", sk = "r#<device id>"     the registry entry: the device's total (every year plus
         "none"), so `devices`, readingCount and first/lastRecordedAt read one item each.
         A device whose readings are all deleted keeps an entry with n = 0, which `devices`
-        leaves out and `device(deviceId:)` answers as readingCount 0.
+        leaves out and `device(deviceId:)` answers as readingCount 0. It also holds the
+        device's open periods: `head` (the newest 5-minute period derived; it only moves
+        forward) and `open`, a map of the rollups of the 5-minute period, hour, day, month and
+        year that hold it. Those live there instead of in items of their own (an item of such a
+        period, if any, is stale and ignored), so a device reporting now costs one write a
+        batch, not one per level; the periods the head leaves are written to their items.
     pk = "#", sk = "s#<reporter>"      a consumer's status: upTo, backlog, when it reported.
     pk = "#", sk = "c#<stream>#<shard>" a shard's checkpoint: last sequence derived, done.
 
@@ -37,7 +42,8 @@ gql/store/derivation.py):
 3. Coarser periods are recomputed from their children (hour from its 5-minute rollups, day from
    hours, month from days, year from months), and the registry entry from the years and
    "none" (gql/store/rollupplan.py).
-4. Everything a device's recomputation changed is written (finest periods first), and every
+4. Everything a device's recomputation changed is written (finest periods first, the
+   registry entry, with the open periods it holds, last), and every
    parent of a rollup written too, each item on condition that its version is the one read,
    a parent's always before its children's (registry first, 5-minute periods last). A
    concurrent recomputation (another consumer, Lambda on another shard or retrying, a rebuild)

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
@@ -80,9 +80,12 @@ class _Reads:
         return whole // jobs + 1
 
 
-def _add_rollups(parts: _Parts, reads: _Reads, page: list[tuple[Period, Rollup]]) -> None:
+def _add_rollups(
+    parts: _Parts, reads: _Reads, page: list[tuple[Period, Rollup]], held: Mapping[Period, Rollup]
+) -> None:
     reads.items += len(page)
-    parts.rollups.update(page)
+    # A run may read the stale item of a period the registry entry holds: the entry wins.
+    parts.rollups.update((period, rollup) for period, rollup in page if period not in held)
 
 
 def _add_readings(parts: _Parts, reads: _Reads, page: tuple[int, list[Reading]]) -> None:
@@ -128,7 +131,7 @@ class Assembly:
         self._clock = clock
 
     def stats(self, device_id: str, window: TimeWindow | None, *, deadline: float) -> Stats:
-        entry = self.history.entries([device_id]).get(device_id)
+        entry = self.history.entries([device_id], with_open=True).get(device_id)
         if entry is None:
             return Stats(Rollup().figures(device_id), None)
         if window is None:
@@ -141,7 +144,7 @@ class Assembly:
         reads = _Reads(self.budget, deadline, self._clock, items=1)  # the registry entry
         found = cover(start, end)
         try:
-            self._read(device_id, found.periods, found.spans, parts, reads)
+            self._read(device_id, entry.open, found.periods, found.spans, parts, reads)
         except _Spent as spent:
             rollup = combine(
                 [parts.whole(found.periods), *(parts.span(a, b) for a, b in found.spans)]
@@ -153,9 +156,9 @@ class Assembly:
     def series(
         self, device_id: str, start: Decimal, end: Decimal, seconds: int, *, deadline: float
     ) -> Series:
-        entry = self.history.entries([device_id]).get(device_id)
+        entry = self.history.entries([device_id], with_open=True).get(device_id)
         clamped = _clamp(start, end, entry.total) if entry is not None else None
-        if clamped is None:
+        if entry is None or clamped is None:
             return Series([], None)
         low, high = clamped
         reads = _Reads(self.budget, deadline, self._clock, items=1)  # the registry entry
@@ -172,6 +175,7 @@ class Assembly:
         try:
             self._read(
                 device_id,
+                entry.open,
                 [p for _, c in plans for p in c.periods],
                 [s for _, c in plans for s in c.spans],
                 parts,
@@ -193,23 +197,28 @@ class Assembly:
     def _read(
         self,
         device_id: str,
+        held: Mapping[Period, Rollup],
         periods: Iterable[Period],
         spans: Iterable[tuple[Decimal, Decimal]],
         parts: _Parts,
         reads: _Reads,
     ) -> None:
         """Every rollup run and every cut 5-minute run, their first pages at once (parallel.py),
-        the pages after those one at a time, so that the budget is never overrun."""
+        the pages after those one at a time, so that the budget is never overrun. The periods
+        the registry entry holds (`held`, gql/store/historycodec.py) are taken from it."""
         by_level: dict[Level, set[int]] = {}
         for period in periods:
-            by_level.setdefault(period.level, set()).add(period.start)
+            if period in held:
+                parts.rollups[period] = held[period]
+            else:
+                by_level.setdefault(period.level, set()).add(period.start)
         jobs: list[Job] = []
         for level, starts in by_level.items():
             for run_start, run_end in _few_runs(level, starts):
                 job = Job(reads.next_limit)
                 job.start(
                     self.history.rollups(device_id, level, run_start, run_end, limit=job.limit),
-                    lambda page: _add_rollups(parts, reads, page),
+                    lambda page: _add_rollups(parts, reads, page, held),
                 )
                 jobs.append(job)
         # The 5-minute periods cut by a span are read raw, a run of them per Query.

@@ -3,7 +3,8 @@
 The layout (gql/derive/__init__.py has the whole design):
 
     pk = device id, sk = "<level>#<start>" or "none"   a rollup of one device and period
-    pk = "#", sk = "r#<device id>"                      the registry entry of a device
+    pk = "#", sk = "r#<device id>"                      the registry entry of a device, and
+                                                        its open periods (below)
     pk = "#", sk = "s#<reporter>"                       a consumer's status
     pk = "#", sk = "c#<stream arn>#<shard id>"          a shard's checkpoint
 
@@ -12,18 +13,24 @@ of one level sort as the times do (years 1 to 9999 all fit). Rollup sort keys be
 digit or "none", those of the "#" partition with a letter: a device named "#" shares nothing.
 Decimals (sums, extremes, times) are stored as strings, so that none is rounded to DynamoDB's
 38 digits; counts and datacounts as numbers.
+
+Open periods: the rollups of the periods of every level that hold a device's newest 5-minute
+period (its head, attribute "head") live in its registry entry (map "open", by level), not in
+items of their own: a device reporting now changes only those, so deriving it writes one item,
+not one per level. Such a period's own item, if any, is stale and ignored; once the head moves
+past it, it is written (gql/store/rollupplan.py).
 """
 
 from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
-from gql.history import FieldFigures, Level, Period, Rollup
+from gql.history import LEVELS, FieldFigures, Level, Period, Rollup, floor
 
 META = "#"
 NONE = "none"  # the sort key of the rollup of readings whose timestamp is not a time
@@ -121,6 +128,38 @@ def rollup_from_item(item: Mapping[str, Any]) -> Rollup:
     )
 
 
+def head_of(entry: Mapping[str, Any] | None) -> int | None:
+    """The start of the 5-minute period whose periods a registry entry holds; None: none."""
+    if entry is None or "head" not in entry:
+        return None
+    return int(entry["head"]["N"])
+
+
+def chain(head: int) -> dict[str, Period]:
+    """The periods, by sort key, that hold the 5-minute period starting at `head`."""
+    periods = (Period(level, floor(level, head)) for level in LEVELS)
+    return {rollup_sort_key(period): period for period in periods}
+
+
+def open_rollups(entry: Mapping[str, Any] | None) -> dict[Period, Rollup]:
+    """The rollups of the open periods a registry entry holds, by period."""
+    head = head_of(entry)
+    if entry is None or head is None:
+        return {}
+    held = entry.get("open", {}).get("M", {})
+    return {
+        period: rollup_from_item(held[period.level.value]["M"])
+        for period in chain(head).values()
+        if period.level.value in held
+    }
+
+
+def open_attributes(head: int, rollups: Mapping[Level, Rollup]) -> Item:
+    """The attributes of a registry entry that hold its open periods."""
+    levels = {level.value: {"M": rollup_attributes(r)} for level, r in rollups.items()}
+    return {"head": {"N": str(head)}, "open": {"M": levels}}
+
+
 def version_of(item: Mapping[str, Any] | None) -> int:
     """The item's version; 0 for an item that does not exist."""
     if item is None:
@@ -150,10 +189,12 @@ class Entry:
 
     device_id: str
     total: Rollup
+    open: Mapping[Period, Rollup] = field(default_factory=dict)  # when asked for
 
 
-def entry_from_item(item: Mapping[str, Any]) -> Entry:
-    return Entry(item["device"]["S"], rollup_from_item(item))
+def entry_from_item(item: Mapping[str, Any], *, with_open: bool = False) -> Entry:
+    held = open_rollups(item) if with_open else {}
+    return Entry(item["device"]["S"], rollup_from_item(item), held)
 
 
 @dataclass(frozen=True)

@@ -104,12 +104,13 @@ class HistoryTable:
             params["Limit"] = first + 1 - len(entries)
         return entries[:first], len(entries) > first
 
-    def entries(self, device_ids: Iterable[str]) -> dict[str, Entry]:
-        """The registry entries of these devices; a device without one is left out."""
+    def entries(self, device_ids: Iterable[str], *, with_open: bool = False) -> dict[str, Entry]:
+        """The registry entries of these devices (with the open periods they hold, if asked);
+        a device without one is left out."""
         self._settle()
         found: dict[str, Entry] = {}
         for item in self.get([registry_key(d) for d in dict.fromkeys(device_ids)]):
-            entry = entry_from_item(item)
+            entry = entry_from_item(item, with_open=with_open)
             found[entry.device_id] = entry
         return found
 

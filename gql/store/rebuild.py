@@ -25,7 +25,17 @@ from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from gql.history import FINEST, Level, Period, Rollup, floor, following, recorded_seconds, rollup_of
+from gql.history import (
+    FINEST,
+    LEVELS,
+    Level,
+    Period,
+    Rollup,
+    floor,
+    following,
+    recorded_seconds,
+    rollup_of,
+)
 from gql.models import Reading, ReadingKey
 from gql.store.codec import from_item, key_from_item, key_to_item
 from gql.store.derivation import FIVE, Deriver, DeviceWork
@@ -33,6 +43,7 @@ from gql.store.historycodec import (
     NONE,
     Item,
     Status,
+    head_of,
     level_bounds,
     period_of_sort_key,
     registry_key,
@@ -172,6 +183,10 @@ class Rebuild:
             for item in self.deriver.rollups.all_of_level(device_id, Level.MONTH)
             if (period := _period(item)) is not None
         }
+        entry = self.deriver.rollups.get([registry_key(device_id)])
+        head = head_of(entry[0]) if entry else None
+        if head is not None:  # the month of the periods its registry entry holds
+            stored.add(floor(Level.MONTH, head))
         months = sorted({m for m in counts if m is not None} | stored)
         written = 0
         for month in months:
@@ -194,6 +209,8 @@ class Rebuild:
             starts |= {
                 p.start for k in stored if (p := _period_of_key(k)) and month <= p.start < end
             }
+            head = head_of(stored.get(REGISTRY))  # its periods are recomputed too
+            starts |= {head} if head is not None and month <= head < end else set()
             for start in starts:
                 fresh.setdefault(Period(FIVE, start), Rollup())
             writes = plan_writes(device_id, starts, stored, fresh, owed)
@@ -217,6 +234,13 @@ class Rebuild:
         year = floor(Level.YEAR, month)
         ranges = [(Level.MONTH, year, following(Level.YEAR, year))]
         ranges += [(Level.DAY, month, end), (Level.HOUR, month, end), (FIVE, month, end)]
+        head = head_of(found.get(REGISTRY))
+        if head is not None and not month <= head < end:
+            # The periods the registry entry holds: those the head leaves are written.
+            for level in (Level.MONTH, Level.DAY, Level.HOUR, FIVE):
+                above = floor(level.parent or level, head)
+                ranges.append((level, above, following(level.parent or level, above)))
+        ranges.sort(key=lambda r: -LEVELS.index(r[0]))  # each parent before its children
         for level, start, stop in ranges:
             low, high = level_bounds(level, start, stop)
             for item in rollups.query(

@@ -11,7 +11,9 @@ same writer (gql/store/rollupplan.py), and a parent's version is always read bef
 children (registry, years, months, days, hours, then 5-minute periods; kept items were read
 that way or written by this consumer). So the last write of a parent is that of a writer who
 read its version after every other writer's parent write, hence after their child writes, and
-read the children after that: it combined every child as it is. Another writer's parent write
+read the children after that: it combined every child as it is. The periods a registry entry
+holds (gql/store/rollupplan.py) are written with it, so they are parents and children read
+and written at once. Another writer's parent write
 in between makes the write fail; the device is then forgotten here and read again.
 """
 
@@ -22,7 +24,7 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 
 from gql.history import LEVELS, Level, floor
-from gql.store.historycodec import NONE, Item, registry_key, rollup_key
+from gql.store.historycodec import NONE, Item, head_of, registry_key, rollup_key
 from gql.store.rolluptable import RollupTable, Write
 
 REGISTRY = "registry"  # where the registry entry is kept among a device's rollups
@@ -47,7 +49,8 @@ class StoredRollups:
     def read(self, device_id: str, fives: set[int], *, fresh: bool = False) -> dict[str, Item]:
         """The stored rollups that recomputing these 5-minute periods combines or replaces:
         the registry entry (under REGISTRY), the readings without a time, every year, and the
-        periods of each level inside the touched ones of the level above, coarsest first."""
+        periods of each level inside the touched ones of the level above, coarsest first (the
+        periods of the entry's head count as touched)."""
         known = _Known() if fresh else self._take(device_id)
         if not known.extras:
             for item in self.rollups.get([registry_key(device_id), rollup_key(device_id, None)]):
@@ -58,7 +61,9 @@ class StoredRollups:
                 known.items[item["sk"]["S"]] = item
             known.years = True
         touched: list[tuple[Level, set[int]]] = []
-        starts = set(fives)
+        # The periods the entry holds are read too: those the head leaves are written.
+        head = head_of(known.items.get(REGISTRY))
+        starts = set(fives) | ({head} if head is not None else set())
         for level in LEVELS[1:]:
             starts = {floor(level, s) for s in starts}
             touched.append((level, starts))

@@ -13,7 +13,7 @@ fail if anything was written in between, even if the item went back to a state i
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
@@ -24,6 +24,7 @@ from gql.store.client import DynamoDB
 from gql.store.historycodec import (
     Item,
     level_bounds,
+    open_attributes,
     registry_key,
     rollup_attributes,
     rollup_key,
@@ -189,5 +190,15 @@ def write_for(device_id: str, period: Period | None, rollup: Rollup, stored: Ite
     return Write(rollup_key(device_id, period), rollup, version_of(stored))
 
 
-def registry_write(device_id: str, total: Rollup, stored: Item | None) -> Write:
-    return Write(registry_key(device_id), total, version_of(stored), {"device": {"S": device_id}})
+def registry_write(
+    device_id: str,
+    total: Rollup,
+    stored: Item | None,
+    head: int | None = None,
+    opened: Mapping[Level, Rollup] | None = None,
+) -> Write:
+    """The registry entry: the device's total, and the open periods of its head, if any."""
+    extra: Item = {"device": {"S": device_id}}
+    if head is not None:
+        extra.update(open_attributes(head, opened or {}))
+    return Write(registry_key(device_id), total, version_of(stored), extra)

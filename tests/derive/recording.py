@@ -16,7 +16,13 @@ from typing import TYPE_CHECKING, Any
 from gql.history import LEVELS, Period, Rollup, floor, period_of, recorded_seconds, rollup_of
 from gql.models import Reading, ReadingKey
 from gql.store.codec import from_item, key_to_item
-from gql.store.historycodec import NONE, registry_sort_key, rollup_from_item, rollup_sort_key
+from gql.store.historycodec import (
+    NONE,
+    open_rollups,
+    registry_sort_key,
+    rollup_from_item,
+    rollup_sort_key,
+)
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -108,7 +114,10 @@ def expected_history(readings: list[Reading]) -> dict[tuple[str, str], Rollup]:
 
 
 def stored_history(client: DynamoDBClient, history: str) -> dict[tuple[str, str], Rollup]:
+    """Every rollup the history table holds, by (device, sort key): the items, with the open
+    periods of each registry entry in place of their own (stale) items."""
     found: dict[tuple[str, str], Rollup] = {}
+    held: dict[tuple[str, str], Rollup] = {}
     params: dict[str, Any] = {"TableName": history, "ConsistentRead": True}
     while True:
         page = client.scan(**params)
@@ -116,12 +125,17 @@ def stored_history(client: DynamoDBClient, history: str) -> dict[tuple[str, str]
             pk, sk = item["pk"]["S"], item["sk"]["S"]
             if pk == "#" and not sk.startswith("r#"):
                 continue  # statuses and checkpoints
-            rollup = rollup_from_item(item)
-            if rollup.count:  # an emptied rollup is kept, empty, with its version
-                found[(pk, sk)] = rollup
+            found[(pk, sk)] = rollup_from_item(item)
+            if pk == "#":
+                device = item["device"]["S"]
+                for period, rollup in open_rollups(item).items():
+                    held[(device, rollup_sort_key(period))] = rollup
         if "LastEvaluatedKey" not in page:
-            return found
+            break
         params["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+    found.update(held)
+    # An emptied rollup is kept, empty, with its version.
+    return {key: rollup for key, rollup in found.items() if rollup.count}
 
 
 def five(seconds: int) -> Period:
