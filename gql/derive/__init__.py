@@ -43,16 +43,15 @@ gql/store/derivation.py):
    hours, month from days, year from months), and the registry entry from the years and
    "none" (gql/store/rollupplan.py).
 4. Everything a device's recomputation changed is written (finest periods first, the
-   registry entry, with the open periods it holds, last), and every
-   parent of a rollup written too, each item on condition that its version is the one read,
-   a parent's always before its children's (registry first, 5-minute periods last). A
-   concurrent recomputation (another consumer, Lambda on another shard or retrying, a rebuild)
-   that wrote first makes that fail, and the device is recomputed again. So the last write of
-   a parent is by a writer that read its children after every other writer's child writes:
-   every parent is its children combined (the argument: gql/store/rollupcache.py). A consumer
-   keeps the rollups it read, updated with its own writes, so that it does not read the same
-   hours and days batch after batch; what it keeps stale makes its write fail, and it reads
-   again.
+   registry entry, with the open periods it holds, last), and every parent of a rollup
+   written too, each item on condition that its version is the one read; the registry entry
+   is read before any rollup. A concurrent recomputation (another consumer, Lambda on another
+   shard or retrying, a rebuild) that wrote its entry first makes the last write fail, and the
+   device is recomputed again. So every entry write that succeeds is by a writer that read
+   every other successful writer's rollups: every parent is its children combined (the
+   argument: gql/store/rollupcache.py). A consumer keeps the rollups it read, updated with its
+   own writes, so that it does not read the same hours and days batch after batch; what it
+   keeps stale makes its write fail, and it reads again.
 5. The sink, when there is one, gets the batch's changes (those that changed a reading, in
    DynamoDB's order for each reading, with their sequence numbers): the seam for the Redis
    relay (issue 17). Only then is the batch checkpointed, so a crash replays to the sink too.

@@ -6,15 +6,19 @@ once read, and kept up to date with its own writes.
 
 Why every parent stays exact with several writers at once (consumers, Lambda invocations on
 several shards, a rebuild): every write is conditional on the version read (a random number,
-gql/store/rolluptable.py), every write of a child is followed by a write of its parent by the
-same writer (gql/store/rollupplan.py), and a parent's version is always read before its
-children (registry, years, months, days, hours, then 5-minute periods; kept items were read
-that way or written by this consumer). So the last write of a parent is that of a writer who
-read its version after every other writer's parent write, hence after their child writes, and
-read the children after that: it combined every child as it is. The periods a registry entry
-holds (gql/store/rollupplan.py) are written with it, so they are parents and children read
-and written at once. Another writer's parent write
-in between makes the write fail; the device is then forgotten here and read again.
+gql/store/rolluptable.py), and a recomputation reads the device's registry entry before any of
+its rollups and, whenever it writes anything, writes the entry last (gql/store/rollupplan.py).
+So when a recomputation's entry write succeeds, no other writer's did between its read of the
+entry and that write: every writer whose entry write came before had written its rollups
+before this one read any, and every later one read the entry after it and recomputes what it
+changed. The order in which the rollups themselves are read does not matter. A writer that
+gave up between its rollups and its entry owes its parents a write (derivation.py); another
+writer's entry or rollup write in between makes the write fail, and the device is then
+forgotten here and read again. Kept items were read after the entry kept with them, or
+written by this consumer.
+
+A device without a registry entry has no rollups but those of a writer that never finished:
+its whole partition is read in one Query, not a Query per level.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ from gql.store.historycodec import NONE, Item, head_of, registry_key, rollup_key
 from gql.store.rolluptable import RollupTable, Write
 
 REGISTRY = "registry"  # where the registry entry is kept among a device's rollups
+WHOLE_MOST = 100  # rollups of a device without an entry read at once (more: level by level)
 
 
 @dataclass
@@ -36,6 +41,7 @@ class _Known:
     parents: set[tuple[Level, int]] = field(default_factory=set)  # children all in items
     years: bool = False
     extras: bool = False  # the rollup of the readings without a time, and the registry entry
+    whole: bool = False  # every rollup of the device was read at once
 
 
 class StoredRollups:
@@ -48,14 +54,19 @@ class StoredRollups:
 
     def read(self, device_id: str, fives: set[int], *, fresh: bool = False) -> dict[str, Item]:
         """The stored rollups that recomputing these 5-minute periods combines or replaces:
-        the registry entry (under REGISTRY), the readings without a time, every year, and the
-        periods of each level inside the touched ones of the level above, coarsest first (the
+        the registry entry (under REGISTRY) first, then the readings without a time, every
+        year, and the periods of each level inside the touched ones of the level above (the
         periods of the entry's head count as touched)."""
         known = _Known() if fresh else self._take(device_id)
         if not known.extras:
             for item in self.rollups.get([registry_key(device_id), rollup_key(device_id, None)]):
                 known.items[NONE if item["sk"]["S"] == NONE else REGISTRY] = item
             known.extras = True
+        if REGISTRY not in known.items and not known.whole:
+            found = self.rollups.whole_device(device_id, most=WHOLE_MOST)
+            if found is not None:
+                known.items.update((item["sk"]["S"], item) for item in found)
+                known.whole = known.years = True
         if not known.years:
             for item in self.rollups.all_of_level(device_id, Level.YEAR):
                 known.items[item["sk"]["S"]] = item
@@ -68,6 +79,8 @@ class StoredRollups:
             starts = {floor(level, s) for s in starts}
             touched.append((level, starts))
         for level, parents in reversed(touched):  # months of the years first, 5 minutes last
+            if known.whole:  # every item of the device is known
+                break
             missing = {p for p in parents if (level, p) not in known.parents}
             for item in self.rollups.children_of(device_id, level, missing, gap=2):
                 known.items[item["sk"]["S"]] = item

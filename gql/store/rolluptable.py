@@ -98,6 +98,21 @@ class RollupTable:
             {":d": {"S": device_id}, ":p": {"S": f"{level.value}#"}},
         )
 
+    def whole_device(self, device_id: str, *, most: int) -> list[Item] | None:
+        """Every rollup of the device (its partition), in one Query; None when it has more
+        than `most`."""
+        response = self.db.call(
+            "query",
+            TableName=self.db.table,
+            KeyConditionExpression="pk = :d",
+            ExpressionAttributeValues={":d": {"S": device_id}},
+            ConsistentRead=True,
+            Limit=most,
+        )
+        if response.get("LastEvaluatedKey") is not None:
+            return None
+        return list(response.get("Items", []))
+
     def query(self, condition: str, values: dict[str, Any]) -> Iterator[Item]:
         params: dict[str, Any] = {
             "TableName": self.db.table,

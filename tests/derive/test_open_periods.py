@@ -147,3 +147,28 @@ def test_a_stale_item_of_a_period_the_entry_holds_is_not_read_as_the_truth(setup
     assert [b.figures.count for b in series.buckets] == [1, 3, 1]
     for key_ in stale:  # the stale items are still there, and were ignored
         assert history.call("get_item", TableName=setup.history, Key=key_)["Item"]["n"]["N"] == "1"
+
+
+def test_a_device_without_an_entry_is_read_whole_in_one_query_leftovers_included(
+    setup: Setup,
+) -> None:
+    # A writer derived reading 1 and wrote its 5-minute period, then died before the entry.
+    setup.put("x", 1, str(T0), "11")
+    setup.recorder.take()
+    leftover = rollup_of([Reading("x", 1, ReadingInfo(str(T0), temperature1=Decimal("11")))])
+    history = setup.deriver.deriver.rollups.db
+    item = {**rollup_key("x", Period(FIVE, T0)), **rollup_attributes(leftover), "v": {"N": "5"}}
+    history.call("put_item", TableName=setup.history, Item=item)
+    calls: list[str] = []
+    history.observer = lambda record: calls.append(record.operation)
+
+    setup.put("x", 2, str(T0 + 300), "12")  # the next 5-minute period: the first one is left
+    setup.derive(setup.recorder.take())
+
+    assert calls.count("query") == 1  # the whole partition, not a Query per level
+    setup.check()  # the hour, day, month, year and total count the leftover too
+    calls.clear()
+    setup.put("x", 3, str(T0 + 310), "13")
+    setup.derive(setup.recorder.take())
+    assert calls == ["put_item"]  # everything was kept: the entry's write alone
+    setup.check()
