@@ -20,6 +20,7 @@ from gql.store.historycodec import (
     Item,
     head_of,
     open_rollups,
+    registry_key,
     rollup_attributes,
     rollup_key,
     rollup_sort_key,
@@ -29,7 +30,7 @@ from gql.store.rollupcache import REGISTRY
 from gql.store.rollupplan import plan_writes
 from gql.store.rolluptable import Write
 from tests.derive.conftest import Setup
-from tests.derive.recording import scan
+from tests.derive.recording import expected_history, scan
 
 T0 = 1_612_519_200  # 2021-02-05T10:00:00Z, the start of an hour
 FIVE = Level.FIVE_MINUTES
@@ -172,3 +173,46 @@ def test_a_device_without_an_entry_is_read_whole_in_one_query_leftovers_included
     setup.derive(setup.recorder.take())
     assert calls == ["put_item"]  # everything was kept: the entry's write alone
     setup.check()
+
+
+def test_a_history_derived_by_the_layout_before_is_taken_over_as_it_is(setup: Setup) -> None:
+    """A history table of the layout before (an item per period, entries without a head) needs
+    no rebuild: the first batch of a device puts the periods of what it touched in the entry,
+    even when a late reading comes first and later periods keep their items."""
+    hours = [T0, T0 + 3600, T0 + 7200]
+    setup.put("u", 1, str(hours[0]), "10")
+    setup.put("u", 2, str(hours[1]), "11")
+    setup.put("u", 3, str(hours[2] + 3599.5), "12")  # it ends the third hour: a whole one
+    setup.recorder.take()
+    history = DynamoDB(setup.client, setup.history)
+    for (pk, sk), rollup in expected_history(scan(setup.client, setup.table)).items():
+        item = {"pk": {"S": pk}, "sk": {"S": sk}, **rollup_attributes(rollup), "v": {"N": "1"}}
+        if pk == "#":
+            item["device"] = {"S": "u"}
+        history.call("put_item", TableName=setup.history, Item=item)
+    setup.check()
+
+    setup.put("u", 4, str(hours[1] + 400), "30")  # late: the second hour, before the third
+    setup.derive(setup.recorder.take())
+
+    setup.check()
+    entry = history.call("get_item", TableName=setup.history, Key=registry_key("u"))["Item"]
+    assert head_of(entry) == hours[1] + 300  # the second hour's periods are in the entry now
+    # Its hour's item is stale, and a run of hours that reads it (the first to the third,
+    # whole) takes the entry's instead.
+    readings = scan(setup.client, setup.table)
+    assembly = Assembly(DynamoDB(setup.client, setup.table), HistoryTable(history), budget=10_000)
+    window = TimeWindow(Decimal(hours[0]), Decimal(hours[2] + 3600))
+    stats = assembly.stats("u", window, deadline=time.monotonic() + 60)
+    assert stats.figures == rollup_of(readings).figures("u")
+    assert stats.figures.count == 4
+
+    setup.put("u", 5, str(hours[2] + 3600), "13")  # the next hour: the head moves past all
+    setup.derive(setup.recorder.take())
+    setup.check()
+    entry = history.call("get_item", TableName=setup.history, Key=registry_key("u"))["Item"]
+    assert head_of(entry) == hours[2] + 3600
+    left = history.call(
+        "get_item", TableName=setup.history, Key=rollup_key("u", Period(Level.HOUR, hours[1]))
+    )["Item"]
+    assert left["n"] == {"N": "2"}  # the second hour's item, written when the head left it
