@@ -49,6 +49,7 @@ class BatchDeriver:
             self.deriver.periods.apply(records)
         if plan.fixes:
             plan.forget(fix_index(self.readings, plan.fixes))
+        self.deriver.stored.prefetch(plan.devices)
         outcome = Outcome(devices=len(plan.devices))
         futures = {
             device: self.executor.submit(self.deriver.recompute, work)

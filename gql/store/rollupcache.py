@@ -25,10 +25,11 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from gql.history import LEVELS, Level, floor
-from gql.store.historycodec import NONE, Item, head_of, registry_key, rollup_key
+from gql.store.historycodec import META, NONE, Item, head_of, registry_key, rollup_key
 from gql.store.rolluptable import RollupTable, Write
 
 REGISTRY = "registry"  # where the registry entry is kept among a device's rollups
@@ -87,6 +88,24 @@ class StoredRollups:
             known.parents |= {(level, p) for p in missing}
         self._keep(device_id, known)
         return dict(known.items)
+
+    def prefetch(self, device_ids: Iterable[str]) -> None:
+        """Read the registry entries (and rollups without a time) of the devices not known
+        here, in as few requests as BatchGetItem allows, before they are recomputed: a batch of
+        a fleet seen for the first time would otherwise make one request a device for them."""
+        with self._lock:
+            missing = [d for d in dict.fromkeys(device_ids) if d not in self._known]
+        if len(missing) < 2 or len(missing) > self._devices:
+            return
+        found = {device: _Known(extras=True) for device in missing}
+        keys = [key for d in missing for key in (registry_key(d), rollup_key(d, None))]
+        for item in self.rollups.get(keys):
+            if item["pk"]["S"] == META:
+                found[item["device"]["S"]].items[REGISTRY] = item
+            else:
+                found[item["pk"]["S"]].items[NONE] = item
+        for device, known in found.items():
+            self._keep(device, known)
 
     def written(self, device_id: str, writes: list[Write]) -> None:
         """These writes succeeded: what they wrote is what is stored now."""

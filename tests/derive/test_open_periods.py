@@ -216,3 +216,20 @@ def test_a_history_derived_by_the_layout_before_is_taken_over_as_it_is(setup: Se
         "get_item", TableName=setup.history, Key=rollup_key("u", Period(Level.HOUR, hours[1]))
     )["Item"]
     assert left["n"] == {"N": "2"}  # the second hour's item, written when the head left it
+
+
+def test_a_batch_of_devices_seen_for_the_first_time_reads_their_entries_in_one_request(
+    setup: Setup,
+) -> None:
+    for n in range(6):
+        setup.put(f"fleet-{n}", 1, str(T0 + n), str(20 + n))
+    history = setup.deriver.deriver.rollups.db
+    calls: list[str] = []
+    history.observer = lambda record: calls.append(record.operation)
+
+    setup.derive(setup.recorder.take())
+
+    assert calls.count("batch_get_item") == 1  # the 6 entries (and untimed rollups) at once
+    assert calls.count("query") == 6  # each device's partition, whole
+    assert calls.count("put_item") == 6  # each device's entry, holding its periods
+    setup.check()
