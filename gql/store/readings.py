@@ -94,8 +94,20 @@ class ReadingStore:
         return found
 
     def latest(self, device_id: str) -> Reading | None:
-        page = self.query(device_id, order=Order.DESC, first=1)
-        return page.readings[0] if page.readings else None
+        """The device's reading of the highest datacount: one Query of one item (a page
+        would ask for two, to tell whether more follow)."""
+        ex = Expressions()
+        condition = key_condition_expression(device_id, None, ex)
+        response = self.db.call(
+            "query",
+            TableName=self.table,
+            KeyConditionExpression=condition,
+            ScanIndexForward=False,
+            Limit=1,
+            **ex.request(),
+        )
+        items = response.get("Items", [])
+        return from_item(items[0]) if items else None
 
     def latest_many(self, device_ids: list[str]) -> dict[str, Reading]:
         """The newest reading of each device that has one: one Query each (DynamoDB has no
