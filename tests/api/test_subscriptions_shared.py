@@ -10,12 +10,13 @@ from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import pytest
+from starlette.routing import WebSocketRoute
 from strawberry.types import ExecutionResult
 
 from gql.errors import StreamGapError
 from gql.live import Tally
 from gql.live.hub import Hub
-from gql.web.app import create_app
+from gql.web.app import GraphQLApp, create_app
 from gql.web.fanout import Frame, Shared, share_key
 from tests.api.conftest import serve_in_thread, settings_for
 from tests.live.fakes import FakeSource, change
@@ -27,14 +28,23 @@ READER = "k-reader-0123456789"
 BOTH = "k-both-0123456789"
 
 
+Scripted = tuple[str, Hub, FakeSource, Shared]
+
+
 @pytest.fixture(scope="module")
-def scripted() -> Iterator[tuple[str, Hub, FakeSource]]:
+def scripted() -> Iterator[Scripted]:
+    """The server, its hub, the source feeding it, and its groups of shared subscriptions
+    (a subscription is a member once the server has handled its message: a change pushed
+    before then is not its to receive)."""
     source = FakeSource()
     hub = Hub(source, poll_seconds=0.05)
     keys = frozenset({f"{READER}=readings:read", f"{BOTH}=readings:read readings:write"})
     settings = settings_for("Devices", backend="embedded", api_keys=keys)
-    with serve_in_thread(create_app(settings, hub=hub)) as url:
-        yield url, hub, source
+    app = create_app(settings, hub=hub)
+    view = next(r.endpoint for r in app.routes if isinstance(r, WebSocketRoute))
+    assert isinstance(view, GraphQLApp)
+    with serve_in_thread(app) as url:
+        yield url, hub, source, view.shared
 
 
 async def until(condition: Any, what: str) -> None:
@@ -55,9 +65,9 @@ async def data_of(socket: GraphQLSocket, op_id: str) -> dict[str, Any]:
 
 @pytest.mark.parametrize("protocol", PROTOCOLS)
 async def test_subscribers_of_one_document_are_one_subscriber_of_the_hub(
-    scripted: tuple[str, Hub, FakeSource], protocol: str
+    scripted: Scripted, protocol: str
 ) -> None:
-    url, hub, source = scripted
+    url, hub, source, shared = scripted
     async with contextlib.AsyncExitStack() as stack:
         sockets = [
             await stack.enter_async_context(session(url, protocol, {"x-api-key": READER}))
@@ -66,6 +76,7 @@ async def test_subscribers_of_one_document_are_one_subscriber_of_the_hub(
         for n, socket in enumerate(sockets):
             await socket.subscribe(f"op-{n}", CHANGES, {"d": "shared"})
         await until(lambda: hub.subscriptions == 1, "the group subscribed")
+        await until(lambda: shared.members == 5, "every subscription joined the group")
         source.push([change("shared", 7), change("other", 8), change("shared", 9)])
 
         for n, socket in enumerate(sockets):
@@ -76,9 +87,9 @@ async def test_subscribers_of_one_document_are_one_subscriber_of_the_hub(
 
 
 async def test_other_variables_or_other_scopes_make_other_groups(
-    scripted: tuple[str, Hub, FakeSource],
+    scripted: Scripted,
 ) -> None:
-    url, hub, source = scripted
+    url, hub, source, _ = scripted
     async with (
         session(url, PROTOCOLS[0], {"x-api-key": READER}) as a,
         session(url, PROTOCOLS[0], {"x-api-key": READER}) as b,
@@ -97,9 +108,9 @@ async def test_other_variables_or_other_scopes_make_other_groups(
 
 @pytest.mark.parametrize("protocol", PROTOCOLS)
 async def test_a_gap_ends_every_member_with_its_code_and_then_completes(
-    scripted: tuple[str, Hub, FakeSource], protocol: str
+    scripted: Scripted, protocol: str
 ) -> None:
-    url, hub, source = scripted
+    url, hub, source, shared = scripted
     async with (
         session(url, protocol, {"x-api-key": READER}) as one,
         session(url, protocol, {"x-api-key": READER}) as two,
@@ -107,6 +118,7 @@ async def test_a_gap_ends_every_member_with_its_code_and_then_completes(
         await one.subscribe("x", CHANGES, {"d": "gap"})
         await two.subscribe("y", CHANGES, {"d": "gap"})
         await until(lambda: hub.subscriptions == 1, "the group subscribed")
+        await until(lambda: shared.members == 2, "both joined the group")
         source.push(StreamGapError("the stream was replaced"))
         for socket, op_id in ((one, "x"), (two, "y")):
             ended = await socket.receive()
