@@ -18,13 +18,17 @@ the socket's queue and subscriptions on a stall, but cannot free the connection 
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import socket
+import struct
 from typing import Any
 
 from uvicorn._types import ASGISendEvent
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
 
 ABORT = "gql.abort"
+_RESET = struct.pack("ii", 1, 0)  # SO_LINGER on, 0 s: close() sends RST and drops the queue
 
 # websockets logs "connection open" and "connection closed" at INFO for every socket; the one
 # line a socket gets when it ends comes from gql/web/view.py.
@@ -44,9 +48,18 @@ class AbortingWebSocketProtocol(WebSocketsSansIOProtocol):
             scope["extensions"][ABORT] = self.abort
 
     def abort(self) -> None:
-        """Drop the connection now, and whatever is still buffered for the peer."""
+        """Drop the connection now, and whatever is still buffered for the peer.
+
+        `transport.abort()` alone frees the process's buffer, but closing a socket with unsent
+        data leaves it to the kernel, which keeps trying to deliver it (and the FIN behind it)
+        to a peer that reads nothing. A zero linger makes the close a reset: the kernel drops
+        that data too, and the peer learns at once that the connection is gone."""
         if not self.disconnected:
             self.close_sent = True
+            sock = self.transport.get_extra_info("socket")
+            if sock is not None:
+                with contextlib.suppress(OSError):
+                    sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, _RESET)
             self.transport.abort()
 
     def keepalive_timeout(self) -> None:

@@ -103,19 +103,19 @@ class RawWebSocket:
         data, self._pending = self._pending[:size], self._pending[size:]
         return data
 
-    def peer_closed(self) -> bool:
-        """Whether the server has ended the TCP connection (FIN or RST): reads and drops what
-        it sent until then, as an EOF or a reset comes only after that."""
+    def peer_ended(self) -> str | None:
+        """How the server has ended the TCP connection: "reset" (RST), "closed" (FIN, seen
+        after reading and dropping what it sent before it), None while it is open."""
         self.sock.setblocking(False)
         try:
             while True:
                 data = self.sock.recv(1 << 20)
                 if not data:
-                    return True
+                    return "closed"
         except BlockingIOError:
-            return False
-        except OSError:  # ECONNRESET: the server aborted the connection
-            return True
+            return None
+        except ConnectionResetError:
+            return "reset"
         finally:
             self.sock.setblocking(True)
 
