@@ -1,8 +1,9 @@
 """The floor the GraphQL server is measured against: plain Starlette routes, no GraphQL.
 
-- `POST /reading` with `{"deviceId": ..., "datacount": ...}`: one GetItem on the same kind of
-  boto3 client (gql.store.client.make_client, same Settings), run on a thread pool of the same
-  size, answered as JSON shaped like the GraphQL answer.
+- `POST /reading` with `{"deviceId": ..., "datacount": ...}`: one GetItem on the boto3 client
+  of the bench's other floors (bench/boto.py: boto3 as a script has it, with the server's
+  Config), run on a thread pool of the same size, answered as JSON shaped like the GraphQL
+  answer.
 - `POST /json`: reads the body and answers a constant of the same shape: HTTP and Starlette
   alone, no database.
 
@@ -26,8 +27,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from bench.boto import script_client
 from gql.config import Settings
-from gql.store.client import make_client
 
 TEMPERATURES = ("temperature1", "temperature2", "temperature3", "temperature4", "temperature5")
 
@@ -68,7 +69,7 @@ def plain(item: dict[str, Any]) -> dict[str, Any]:
 
 
 def create_baseline_app(settings: Settings) -> Starlette:
-    client = make_client(settings)
+    client = script_client(settings)
     executor = ThreadPoolExecutor(max_workers=settings.max_workers, thread_name_prefix="store")
     table = settings.table
 

@@ -18,11 +18,11 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+from bench.boto import script_client
 from bench.plan import Http, Plan, say
 from bench.report import Figure
 from bench.stack import Server, Stack, free_port
 from gql.config import Settings
-from gql.store.client import make_client
 
 FULL_SIZE, FULL_ROUNDS = 100, 9
 QUICK_SIZE, QUICK_ROUNDS = 10, 2
@@ -74,7 +74,7 @@ def serve_for_batches(stack: Stack, table: str, size: int) -> Server:
 def raw_ceiling(stack: Stack, table: str, size: int, rounds: int) -> dict[str, float]:
     """Median seconds for `size` boto3 update_item calls one after another and on 32 threads:
     how much concurrent writes can gain on this backend at all."""
-    client = make_client(Settings.from_env(stack.env(table)))
+    client = script_client(Settings.from_env(stack.env(table)))
     names = {"#i": "info", "#v": "version"}
 
     def write(n: int) -> None:

@@ -30,13 +30,13 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
+from bench.boto import script_client
 from bench.counting_proxy import CountingProxy
 from bench.fresh_local import FreshLocal
 from bench.plan import Http, check, say
 from bench.report import Figure
 from bench.stack import Server, Stack, free_port
 from gql.config import Settings
-from gql.store.client import make_client
 from gql.store.timeindex import INDEX
 
 DEVICE = "depth-0001"
@@ -216,7 +216,7 @@ def _queries(
     stack.processes.append(server)
     server.wait_healthy()
     # The server's timeouts and retries, through the proxy, with the bench's credentials.
-    client = make_client(
+    client = script_client(
         Settings.from_env(env),
         aws_access_key_id="local",
         aws_secret_access_key="local",  # noqa: S106 - DynamoDB Local ignores them

@@ -23,12 +23,12 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
+from bench.boto import script_client
 from bench.plan import Http, say
 from bench.report import Figure
 from bench.stack import Server, Stack, free_port
 from gql.config import Settings
 from gql.models import TEMPERATURES, Reading, ReadingInfo
-from gql.store.client import make_client
 from gql.store.readings import ReadingStore
 
 if TYPE_CHECKING:
@@ -149,7 +149,7 @@ def measure_stats(stack: Stack, quick: bool) -> Figure:
     )
     stack.processes.append(server)
     server.wait_healthy()
-    client = make_client(Settings.from_env(env))  # the same timeouts as the server
+    client = script_client(Settings.from_env(env))  # the same timeouts as the server
     times: dict[str, list[float]] = {"graphql": [], "boto3": []}
     try:
         _check(graphql_stats(server.url), boto_stats(client, table), count)

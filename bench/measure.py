@@ -10,6 +10,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
+from bench.boto import script_client
 from bench.load import Builtin, Request, Tool
 from bench.loadgen import LoadReport
 from bench.plan import (
@@ -34,7 +35,6 @@ from bench.plan import (
 from bench.report import Figure
 from bench.stack import Server, Stack
 from gql.config import Settings
-from gql.store.client import make_client
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -72,7 +72,7 @@ def _get_item_p50(client: DynamoDBClient, table: str, key: tuple[str, int], call
 def measure_latency(stack: Stack, plan: Plan, gql: Server, base: Server, table: str) -> Figure:
     figure = Figure("latency", "reading p50, 1 connection, vs the Starlette route", "<=", 1.15)
     key = reading_key(plan)
-    client = make_client(Settings.from_env(stack.env(table)))
+    client = script_client(Settings.from_env(stack.env(table)))
     builtin = Builtin()
     targets = {
         "graphql_reading": reading_request(gql.url, key),
@@ -214,7 +214,7 @@ def measure_latest(stack: Stack, plan: Plan, gql: Server, table: str) -> Figure:
         client.close()
     found = [v["latestReading"]["datacount"] for v in data.values() if v["latestReading"]]
     check(found == [plan.per_device] * n, f"latestReading of {n} devices answered {found}")
-    boto = make_client(Settings.from_env(stack.env(table)))
+    boto = script_client(Settings.from_env(stack.env(table)))
     builtin = Builtin()
     p50s: dict[str, list[float]] = {"graphql": [], "boto3": []}
     for round_number in range(plan.latest_rounds):

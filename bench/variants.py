@@ -118,7 +118,17 @@ def no_leaf_path() -> None:
     Executor.execute_field = StrawberryGraphQLCoreExecutionContext.execute_field  # type: ignore[method-assign]
 
 
+def botocore_parse() -> None:
+    """botocore's own parser for every DynamoDB answer, as before gql/store/answers.py."""
+    from botocore.parsers import ResponseParserFactory
+
+    import gql.store.client
+
+    gql.store.client.ItemAnswerParserFactory = ResponseParserFactory  # type: ignore[attr-defined,assignment]
+
+
 PATCHES: dict[str, Callable[[], None]] = {
+    "botocore-parse": botocore_parse,
     "coalesce-4": coalesce_4,
     "switch-5ms": switch_5ms,
     "no-coalescing": no_coalescing,

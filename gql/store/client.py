@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import boto3
+import botocore.session
 from botocore.config import Config
 from botocore.exceptions import (
     BotoCoreError,
@@ -35,6 +36,7 @@ from gql.errors import (
     ThrottledError,
     TransactionCanceledError,
 )
+from gql.store.answers import ItemAnswerParserFactory
 from gql.store.budget import (
     THROTTLED,
     Budget,
@@ -92,9 +94,12 @@ Observer = Callable[[CallRecord], None]
 
 
 def make_client(settings: Settings, **overrides: Any) -> DynamoDBClient:
-    """One client per process: botocore clients are thread-safe and pool their connections."""
+    """One client per process: botocore clients are thread-safe and pool their connections.
+    Answers that carry items are read without botocore's walk (gql/store/answers.py)."""
     config = client_config(settings)
-    session = boto3.session.Session(profile_name=settings.profile, region_name=settings.region)
+    core = botocore.session.Session(profile=settings.profile)
+    core.register_component("response_parser_factory", ItemAnswerParserFactory())
+    session = boto3.session.Session(botocore_session=core, region_name=settings.region)
     params: dict[str, Any] = {"endpoint_url": settings.endpoint_url, **overrides}
     return session.client("dynamodb", config=config, **params)
 
