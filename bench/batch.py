@@ -19,7 +19,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from bench.boto import script_client
-from bench.plan import Http, Plan, say
+from bench.plan import Http, Plan, in_turn, say
 from bench.report import Figure
 from bench.stack import Server, Stack, free_port
 from gql.config import Settings
@@ -125,7 +125,7 @@ def measure_batch(stack: Stack, plan: Plan) -> Figure:
         version = 0
         for round_number in range(rounds + 1):  # round 0 warms up and is not counted
             say(f"batch round {round_number}/{rounds}")
-            for name, (document, variables) in requests.items():
+            for name, (document, variables) in in_turn(requests, round_number):
                 started = time.perf_counter()
                 data = http.graphql(document, variables)
                 elapsed = time.perf_counter() - started

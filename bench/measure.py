@@ -1,5 +1,5 @@
-"""The figures measured against running servers: latency, throughput and p99, workers,
-latestReading, memory. Each returns Figures: ratios against a floor of the same run."""
+"""The figures measured against running servers: latency, throughput and p99, workers, memory
+(latestReading: bench/latest.py). Each returns Figures: ratios against a floor of the same run."""
 
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ from bench.plan import (
     baseline_requests,
     check,
     device_id,
+    in_turn,
     latest_document,
     load_warnings,
     ratio,
@@ -82,7 +83,7 @@ def measure_latency(stack: Stack, plan: Plan, gql: Server, base: Server, table: 
     p99s: dict[str, list[float]] = {name: [] for name in targets}
     for round_number in range(plan.latency_rounds):
         say(f"latency round {round_number + 1}/{plan.latency_rounds}")
-        for name, request in targets.items():
+        for name, request in in_turn(targets, round_number):
             report = builtin.run(request, 1, plan.latency_s, plan.latency_warmup_s)
             figure.warnings += load_warnings(name, report)
             p50s[name].append(report.p50_ms)
@@ -124,7 +125,7 @@ def measure_throughput(plan: Plan, gql: Server, base: Server) -> tuple[Figure, F
     runs: dict[str, list[LoadReport]] = {name: [] for name in targets}
     for round_number in range(plan.throughput_rounds):
         say(f"throughput round {round_number + 1}/{plan.throughput_rounds} (c={c})")
-        for name, request in targets.items():
+        for name, request in in_turn(targets, round_number):
             report = tool.run(request, c, plan.throughput_s, plan.throughput_warmup_s)
             rps_figure.warnings += load_warnings(name, report)
             runs[name].append(report)
@@ -158,7 +159,7 @@ def measure_workers(plan: Plan, one: Server, two: Server) -> Figure:
     rps: dict[str, list[float]] = {"1 worker": [], "2 workers": []}
     for round_number in range(plan.throughput_rounds):
         say(f"workers round {round_number + 1}/{plan.throughput_rounds} (c={c})")
-        for name, server in (("1 worker", one), ("2 workers", two)):
+        for name, server in in_turn({"1 worker": one, "2 workers": two}, round_number):
             report = tool.run(
                 reading_requests(server.url, keys), c, plan.throughput_s, plan.throughput_warmup_s
             )
@@ -168,71 +169,6 @@ def measure_workers(plan: Plan, one: Server, two: Server) -> Figure:
     figure.ratio = ratio(mean["2 workers"], mean["1 worker"])
     figure.summary = f"{mean['2 workers']:.0f} vs {mean['1 worker']:.0f} requests/s"
     figure.detail = {"rps": rps, "connections": c, "tool": tool.describe()}
-    return figure
-
-
-# -- latestReading of 20 devices in one request ------------------------------------------
-
-
-def _boto_latest_p50(
-    client: DynamoDBClient, table: str, devices: list[str], seconds: float
-) -> float:
-    """p50 of 20 Queries (the newest reading of each device) on 20 threads, as boto3 does it."""
-
-    def newest(device: str) -> Any:
-        return client.query(
-            TableName=table,
-            KeyConditionExpression="device_id = :d",
-            ExpressionAttributeValues={":d": {"S": device}},
-            ScanIndexForward=False,
-            Limit=1,
-        )
-
-    times: list[float] = []
-    with ThreadPoolExecutor(max_workers=len(devices)) as pool:
-        list(pool.map(newest, devices))  # warm the connections
-        until = time.monotonic() + seconds
-        while time.monotonic() < until or len(times) < 5:
-            started = time.perf_counter_ns()
-            answers = list(pool.map(newest, devices))
-            times.append((time.perf_counter_ns() - started) / 1e6)
-            check(all(a["Items"] for a in answers), "a device had no reading")
-    return statistics.median(times)
-
-
-def measure_latest(stack: Stack, plan: Plan, gql: Server, table: str) -> Figure:
-    n = plan.latest_devices
-    figure = Figure(
-        "latest", f"latestReading of {n} devices vs boto3 {n} Queries on {n} threads", "<=", 1.2
-    )
-    devices = [device_id(i) for i in range(n)]
-    document = latest_document(devices)
-    client = Http(gql.url)
-    try:
-        data = client.graphql(document)
-    finally:
-        client.close()
-    found = [v["latestReading"]["datacount"] for v in data.values() if v["latestReading"]]
-    check(found == [plan.per_device] * n, f"latestReading of {n} devices answered {found}")
-    boto = script_client(Settings.from_env(stack.env(table)))
-    builtin = Builtin()
-    p50s: dict[str, list[float]] = {"graphql": [], "boto3": []}
-    for round_number in range(plan.latest_rounds):
-        say(f"latestReading round {round_number + 1}/{plan.latest_rounds}")
-        request = Request(f"{gql.url}/graphql", json.dumps({"query": document}))
-        report = builtin.run(request, 1, plan.latest_s, plan.latency_warmup_s)
-        figure.warnings += load_warnings("graphql", report)
-        p50s["graphql"].append(report.p50_ms)
-        p50s["boto3"].append(_boto_latest_p50(boto, table, devices, plan.latest_s))
-    p50 = {name: statistics.median(values) for name, values in p50s.items()}
-    figure.ratio = ratio(p50["graphql"], p50["boto3"])
-    figure.summary = f"p50 {p50['graphql']:.2f} ms vs {p50['boto3']:.2f} ms"
-    figure.detail = {
-        "p50_ms": {k: round(v, 4) for k, v in p50.items()},
-        "rounds_ms": p50s,
-        "devices": n,
-        "tool": builtin.describe(),
-    }
     return figure
 
 

@@ -10,7 +10,7 @@ import statistics
 
 from bench.load import Tool
 from bench.loadgen import LoadReport
-from bench.plan import Plan, reading_key, reading_request, say
+from bench.plan import Plan, in_turn, reading_key, reading_request, say
 from bench.report import Figure
 from bench.stack import GQL, Server, Stack, free_port
 
@@ -46,7 +46,7 @@ def measure_observability(stack: Stack, plan: Plan, tool: Tool, table: str) -> F
     try:
         for round_number in range(plan.throughput_rounds):
             say(f"observability round {round_number + 1}/{plan.throughput_rounds} (c={c})")
-            for which, server in servers.items():
+            for which, server in in_turn(servers, round_number):
                 request = reading_request(server.url, key)
                 runs[which].append(
                     tool.run(request, c, plan.throughput_s, plan.throughput_warmup_s)

@@ -10,14 +10,17 @@ import http.client
 import json
 import sys
 import time
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 import orjson
 
 from bench.load import Request
 from bench.loadgen import LoadReport
+
+T = TypeVar("T")
 
 INFO = "info { infoTimestamp temperature1 temperature2 temperature3 temperature4 temperature5 }"
 READING_QUERY = (
@@ -121,6 +124,15 @@ QUICK = Plan(
 
 
 _STARTED = time.monotonic()
+
+
+def in_turn(sides: Mapping[str, T], round_number: int) -> list[tuple[str, T]]:
+    """The sides of a comparison in round `round_number`'s order: each round starts with the
+    next side (the first slot of a round measures slower, bench/compare.py found), so that no
+    side is first in every round and the order of measurement cannot decide a figure."""
+    entries = list(sides.items())
+    start = round_number % len(entries) if entries else 0
+    return entries[start:] + entries[:start]
 
 
 def say(message: str) -> None:

@@ -26,7 +26,7 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
-from bench import depth, history, lag, loads, measure, scans
+from bench import depth, history, lag, latest, loads, measure, scans
 from bench.batch import measure_batch
 from bench.load import find_tool
 from bench.loads import readings, write_ndjson, write_readings
@@ -215,7 +215,7 @@ def _server_figures(
     figures.step("latency", lambda: measure.measure_latency(stack, plan, gql, base, main_table))
     figures.step("throughput", lambda: measure.measure_throughput(plan, gql, base))
     figures.step("scan", lambda: scans.measure_scan(stack, plan, gql, main_table))
-    figures.step("latest", lambda: measure.measure_latest(stack, plan, gql, main_table))
+    figures.step("latest", lambda: latest.measure_latest(stack, plan, gql, main_table))
     figures.step("memory", lambda: measure.measure_memory(plan, tool, gql))
 
     def workers() -> Figure:

@@ -10,7 +10,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from bench.boto import script_client
-from bench.plan import MAX_PAGES, SCAN_PAGE, SCAN_QUERY, Http, Plan, check, ratio, say
+from bench.plan import (
+    MAX_PAGES,
+    SCAN_PAGE,
+    SCAN_QUERY,
+    Http,
+    Plan,
+    check,
+    in_turn,
+    ratio,
+    say,
+)
 from bench.report import Figure
 from bench.stack import Server, Stack
 from gql.config import Settings
@@ -63,7 +73,7 @@ def measure_scan(stack: Stack, plan: Plan, gql: Server, table: str) -> Figure:
     }
     for round_number in range(plan.scan_rounds):
         say(f"scan round {round_number + 1}/{plan.scan_rounds}")
-        for name, scan in ways.items():
+        for name, scan in in_turn(ways, round_number):
             started = time.perf_counter()
             count = scan()
             times[name].append(time.perf_counter() - started)
