@@ -127,7 +127,27 @@ def botocore_parse() -> None:
     gql.store.client.ItemAnswerParserFactory = ResponseParserFactory  # type: ignore[attr-defined,assignment]
 
 
+def log_in_loop() -> None:
+    """The `gql` loggers' lines written by logging's StreamHandler in the thread that logs
+    them (the event loop, for the request log), as before gql/observe/loglines.py."""
+    import gql.web.server
+
+    original = gql.web.server.log_config
+
+    def log_config(settings: Any) -> dict[str, Any]:
+        config = original(settings)
+        config["handlers"]["gql"] = {
+            "class": "logging.StreamHandler",
+            "formatter": "gql",
+            "stream": "ext://sys.stderr",
+        }
+        return config
+
+    gql.web.server.log_config = log_config
+
+
 PATCHES: dict[str, Callable[[], None]] = {
+    "log-in-loop": log_in_loop,
     "botocore-parse": botocore_parse,
     "coalesce-4": coalesce_4,
     "switch-5ms": switch_5ms,

@@ -70,8 +70,9 @@ def log_config(settings: Settings) -> dict[str, Any]:
     config["formatters"]["gql"] = {"()": formatter or "gql.observe.requestlog.TextFormatter"}
     if formatter is not None:  # one format for every line, uvicorn's own included
         config["formatters"]["default"] = config["formatters"]["access"] = {"()": formatter}
+    # Written by a thread of its own, so that the event loop makes no system call per request.
     config["handlers"]["gql"] = {
-        "class": "logging.StreamHandler",
+        "()": "gql.observe.loglines.QueuedLines",
         "formatter": "gql",
         "stream": "ext://sys.stderr",
     }

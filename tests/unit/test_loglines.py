@@ -1,0 +1,99 @@
+"""The `gql` loggers' handler (gql/observe/loglines.py): lines written by a thread of their
+own, in order, all of them by the time the handler is flushed or closed."""
+
+from __future__ import annotations
+
+import io
+import logging
+import threading
+
+import pytest
+
+from gql.observe.loglines import QueuedLines
+
+
+class Recording(io.StringIO):
+    """A stream that notes which thread made each write."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.writers: list[str] = []
+
+    def write(self, text: str) -> int:
+        self.writers.append(threading.current_thread().name)
+        return super().write(text)
+
+
+def logger_with(handler: logging.Handler, name: str) -> logging.Logger:
+    log = logging.getLogger(name)
+    log.handlers[:] = [handler]
+    log.propagate = False
+    log.setLevel(logging.INFO)
+    return log
+
+
+def test_lines_are_written_in_order_by_the_writer_thread_never_the_caller() -> None:
+    stream = Recording()
+    handler = QueuedLines(stream)
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    log = logger_with(handler, "test.loglines.order")
+    for n in range(2000):
+        log.info("line %d", n)
+    handler.flush()
+    assert stream.getvalue().splitlines() == [f"line {n}" for n in range(2000)]
+    assert set(stream.writers) == {"log-lines"}
+    assert len(stream.writers) < 2000  # lines queued together went out together
+    handler.close()
+
+
+def test_what_a_line_says_is_fixed_when_it_is_logged() -> None:
+    stream = Recording()
+    handler = QueuedLines(stream)
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    log = logger_with(handler, "test.loglines.fixed")
+    fields = {"status": 200}
+    log.info("status %s", fields)
+    fields["status"] = 500  # changed after logging: the line keeps what it said
+    handler.flush()
+    assert stream.getvalue() == "status {'status': 200}\n"
+    handler.close()
+
+
+def test_close_writes_every_line_still_queued_from_every_thread() -> None:
+    stream = Recording()
+    handler = QueuedLines(stream)
+    handler.setFormatter(logging.Formatter("%(threadName)s %(message)s"))
+    log = logger_with(handler, "test.loglines.close")
+
+    def many(name: str) -> None:
+        for n in range(500):
+            log.info("%s-%d", name, n)
+
+    threads = [threading.Thread(target=many, args=(f"t{i}",), name=f"t{i}") for i in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    handler.close()
+    lines = stream.getvalue().splitlines()
+    assert len(lines) == 2000
+    for i in range(4):  # each thread's lines in its own order
+        mine = [line.split(" ")[1] for line in lines if line.startswith(f"t{i} ")]
+        assert mine == [f"t{i}-{n}" for n in range(500)]
+    log.info("after close")  # dropped, and no error
+    assert len(stream.getvalue().splitlines()) == 2000
+
+
+def test_a_line_that_cannot_be_formatted_is_reported_and_the_next_one_written(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    stream = Recording()
+    handler = QueuedLines(stream)
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    log = logger_with(handler, "test.loglines.bad")
+    log.info("%d", "not a number")
+    log.info("fine")
+    handler.flush()
+    assert stream.getvalue() == "fine\n"
+    assert "not a number" in capsys.readouterr().err  # logging's own report of the bad line
+    handler.close()
