@@ -66,9 +66,10 @@ def _plain(shape: Shape, name: str, seen: set[str]) -> bool:
 class ItemAnswerParser(JSONParser):
     """botocore's parser for the `json` protocol, with the shortcut above."""
 
-    def __init__(self, **defaults: Any) -> None:
+    def __init__(self, verdicts: dict[str, bool] | None = None, **defaults: Any) -> None:
         super().__init__(**defaults)
-        self._verdicts: dict[str, bool] = {}
+        # botocore makes a parser for every answer: the verdicts live in the factory.
+        self._verdicts = verdicts if verdicts is not None else {}
 
     def shortcut(self, raw_body: bytes, shape: Shape) -> bool:
         """Whether `raw_body`, an answer of `shape`, may be taken as orjson reads it."""
@@ -98,8 +99,15 @@ class ItemAnswerParserFactory(ResponseParserFactory):
     """What `botocore.session.Session.register_component("response_parser_factory", ...)`
     takes: the parser above for the `json` protocol, botocore's own for every other."""
 
+    def __init__(self) -> None:
+        super().__init__()
+        # Which outputs qualify, by shape name: worked out once per client, not per answer
+        # (the walk of an output's model takes about 10 us).
+        self._verdicts: dict[str, bool] = {}
+
     def create_parser(self, protocol_name: str) -> Any:
         if protocol_name == "json":
             # set_parser_defaults' arguments, as botocore's create_parser passes them
-            return ItemAnswerParser(**getattr(self, "_defaults", {}))
+            defaults = getattr(self, "_defaults", {})
+            return ItemAnswerParser(self._verdicts, **defaults)
         return super().create_parser(protocol_name)
