@@ -121,6 +121,11 @@ def test_only_outputs_without_timestamps_or_renamed_members_qualify() -> None:
         assert qualifies[operation], operation
     for operation in ("DescribeTable", "CreateTable", "ListBackups", "DescribeContinuousBackups"):
         assert not qualifies[operation], operation  # they hold timestamps
+    # Whole numbers are checked after reading at the top level only (a count past 64 bits is
+    # a float to orjson): an output with one deeper down is botocore's.
+    assert parser.verdict(shape("Query")) == ("Count", "ScannedCount")
+    assert parser.verdict(shape("GetItem")) == ()
+    assert not qualifies["DescribeTableReplicaAutoScaling"]
 
 
 # -- against the backends ---------------------------------------------------------------
@@ -211,7 +216,8 @@ def _every_operation(client: Any, table: str, raw: list[dict[str, Any]]) -> None
         for parsed in (answer, expected):
             parsed.pop("ResponseMetadata", None)
         assert answer == expected, operation
-        shortcuts += ItemAnswerParser().shortcut(kept["response"]["body"], kept["shape"])
+        taken = ItemAnswerParser().shortcut(kept["response"]["body"], kept["shape"])
+        shortcuts += taken is not None
     assert shortcuts >= 10  # most answers above took the shortcut (blobs and tables did not)
     blob_answers = [a for op, a in answers if op == "get_item" and "raw" in a.get("Item", {})]
     assert [a["Item"]["raw"]["B"] for a in blob_answers] == [BLOB]
