@@ -116,6 +116,17 @@ def no_leaf_path() -> None:
     from gql.schema.executor import Executor
 
     Executor.execute_field = StrawberryGraphQLCoreExecutionContext.execute_field  # type: ignore[method-assign]
+    Executor.execute_fields = StrawberryGraphQLCoreExecutionContext.execute_fields  # type: ignore[method-assign]
+
+
+def field_loop() -> None:
+    """Each field of an object through graphql-core's loop (a Path, a call and an awaitable
+    check each), the direct path taken inside execute_field, as before Executor.execute_fields."""
+    from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+
+    from gql.schema.executor import Executor
+
+    Executor.execute_fields = StrawberryGraphQLCoreExecutionContext.execute_fields  # type: ignore[method-assign]
 
 
 def botocore_parse() -> None:
@@ -166,6 +177,7 @@ PATCHES: dict[str, Callable[[], None]] = {
     "log-in-loop": log_in_loop,
     "botocore-parse": botocore_parse,
     "regex-marks": regex_marks,
+    "field-loop": field_loop,
     "coalesce-4": coalesce_4,
     "switch-5ms": switch_5ms,
     "no-coalescing": no_coalescing,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import enum
+import json
 from typing import Any
 
 import strawberry
@@ -35,6 +36,11 @@ class Thing:
     @strawberry.field
     def times(self, n: int) -> int:
         return n * 2
+
+    @strawberry.field
+    async def later(self) -> int:
+        await asyncio.sleep(0)
+        return len(self.sizes)
 
 
 def things() -> list[Thing]:
@@ -69,7 +75,7 @@ class Wrapping(SchemaExtension):
         return result + "!" if isinstance(result, str) else result
 
 
-QUERY = """{ things { name n: name count color ratio sizes shout times(n: 4) __typename }
+QUERY = """{ things { name n: name count color later ratio sizes shout times(n: 4) __typename }
              thing { name } nameless { name count } }"""
 
 
@@ -103,6 +109,27 @@ def test_the_direct_path_answers_as_graphql_core_does_errors_included() -> None:
     # The bad values: an int that is not one, an enum value that is not one, NaN, a null name.
     assert len(messages) == 4, messages
     assert any("Cannot return null for non-nullable field Thing.name" in m for m in messages)
+
+
+def test_the_answer_keeps_the_order_of_the_selection() -> None:
+    """The direct path answers leaves first: the object's keys must still come in the order
+    the document asks for them, with fields answered later (awaited) in their places."""
+    mine, theirs = run(Executor), run(StrawberryGraphQLCoreExecutionContext)
+
+    assert mine.data is not None
+    assert theirs.data is not None
+    first = mine.data["things"][0]
+    assert list(first) == list(theirs.data["things"][0])
+    assert list(first) == [
+        "name", "n", "count", "color", "later", "ratio", "sizes", "shout", "times", "__typename"
+    ]  # fmt: skip
+    assert first["later"] == 2
+    assert json.dumps(mine.data) == json.dumps(theirs.data)
+    # And where nothing is awaited: a list before a leaf.
+    schema = strawberry.Schema(Query, execution_context_class=Executor)
+    plain = asyncio.run(schema.execute("{ thing { sizes shout name } }"))
+    assert plain.data is not None
+    assert list(plain.data["thing"]) == ["sizes", "shout", "name"]
 
 
 def test_a_field_middleware_sees_every_field() -> None:
