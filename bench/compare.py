@@ -1,7 +1,7 @@
 """Before/after for candidate fast-path changes: `python -m bench.compare SPEC...`.
 
 Each SPEC is a server variant: patches from bench/variants.py joined by "+", and/or GQL_*
-settings, e.g. `none`, `no-wait-for`, `no-wait-for+no-param-validation`,
+settings, e.g. `none`, `no-wait-for`, `no-wait-for+param-validation`,
 `none@GQL_MAX_WORKERS=8`. All variants serve one seeded table at once; the measurements go
 round-robin over them (each round starting with the next variant, since the first slot
 of a round measures slower), so each sees the same noise:

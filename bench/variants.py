@@ -39,14 +39,17 @@ def no_wait_for() -> None:
     Context.run = run  # type: ignore[method-assign]
 
 
-def no_param_validation() -> None:
-    """botocore's client-side parameter validation off (the server validates anyway)."""
+def param_validation() -> None:
+    """botocore's client-side check of each request against the model on, as before
+    gql.store.client.make_client turned it off (the server validates anyway)."""
     from botocore.config import Config
 
     import gql.store.client
 
-    no_validation: Any = functools.partial(Config, parameter_validation=False)
-    gql.store.client.Config = no_validation  # type: ignore[attr-defined]
+    def validating(*args: Any, **kwargs: Any) -> Config:
+        return Config(*args, **{**kwargs, "parameter_validation": True})
+
+    gql.store.client.Config = validating  # type: ignore[attr-defined,assignment]
 
 
 def asyncio_h11() -> None:
@@ -184,7 +187,7 @@ PATCHES: dict[str, Callable[[], None]] = {
     "no-latest-coalescing": no_latest_coalescing,
     "no-leaf-path": no_leaf_path,
     "no-wait-for": no_wait_for,
-    "no-param-validation": no_param_validation,
+    "param-validation": param_validation,
     "asyncio-h11": asyncio_h11,
 }
 
