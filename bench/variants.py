@@ -157,6 +157,14 @@ def regex_marks() -> None:
     answers.ItemAnswerParser.shortcut = checked  # type: ignore[method-assign]
 
 
+def no_freeze() -> None:
+    """The heap start-up built left in the garbage collector's full collections, as before
+    gql serve froze it (gql/web/app.py: freeze_startup_heap)."""
+    import gql.web.app
+
+    gql.web.app.freeze_startup_heap = lambda: None
+
+
 def log_in_loop() -> None:
     """The `gql` loggers' lines written by logging's StreamHandler in the thread that logs
     them (the event loop, for the request log), as before gql/observe/loglines.py."""
@@ -178,6 +186,7 @@ def log_in_loop() -> None:
 
 PATCHES: dict[str, Callable[[], None]] = {
     "log-in-loop": log_in_loop,
+    "no-freeze": no_freeze,
     "botocore-parse": botocore_parse,
     "regex-marks": regex_marks,
     "field-loop": field_loop,

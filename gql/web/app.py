@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import gc
 import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -101,6 +102,7 @@ def create_app(
     hub: Hub | None = None,
     tracing: Tracing | None = None,
     derive: bool = False,
+    freeze_heap: bool = False,
 ) -> Starlette:
     """The app; without a store, one is built from the settings when the app starts.
 
@@ -109,7 +111,7 @@ def create_app(
     in feeds none: pass a hub fed by it, see gql/store/embedded.py). It is `app.state.hub`.
     `tracing` makes the spans (by default, as the OTEL_* environment says: gql/observe/tracing.py).
     `derive` runs the consumer in this process (`gql serve --derive`; the embedded backend
-    always derives).
+    always derives). `freeze_heap`: see `freeze_startup_heap` (`gql serve` asks for it).
     """
     settings = settings or Settings.from_env()
     hub = hub or hub_for(settings)
@@ -147,6 +149,8 @@ def create_app(
         services.history = HistoryTable(services.store.db.sibling(settings.history_name))
         if backend is not None and isinstance(backend.deriving, InProcess):
             services.history.settle = backend.deriving.settle
+        if freeze_heap:
+            freeze_startup_heap()
         try:
             yield
         finally:
@@ -225,6 +229,19 @@ def create_app(
     app.state.drain = drain
     app.state.metrics = metrics
     return app
+
+
+def freeze_startup_heap() -> None:
+    """Keep what start-up built (modules, botocore's models, the schema) out of the garbage
+    collector's full collections: it lives as long as the process anyway.
+
+    Each full collection walked all of it: about 70 ms, every 1,500 requests or so, paid by
+    the requests in flight (15-40 us a request on average, measured in-process with
+    `gc.callbacks`); after `gc.freeze()`, under 1 ms. Not for tests, which build many apps in
+    one process: what is frozen is never collected.
+    """
+    gc.collect()
+    gc.freeze()
 
 
 def _metrics_endpoint(metrics: Metrics, hub: Hub) -> Callable[[Request], Awaitable[Response]]:

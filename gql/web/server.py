@@ -172,7 +172,7 @@ def serve(
         # GQL_SHUTDOWN_SECONDS with uvicorn's own graceful shutdown.
         uvicorn.run("gql.web.server:app_from_env", factory=True, workers=workers, **options)
         return 0
-    app = create_app(settings, derive=True) if derive else create_app(settings)
+    app = serving_app(settings, derive=derive)
     server = GracefulServer(uvicorn.Config(app, **options), settings)
     server.run()
     if not server.started:
@@ -185,7 +185,12 @@ def serve(
 def app_from_env() -> Any:
     """The app of one worker process of `gql serve --workers N`."""
     hand_over_the_gil_often()
-    return create_app(Settings.from_env())
+    return serving_app(Settings.from_env())
+
+
+def serving_app(settings: Settings, *, derive: bool = False) -> Any:
+    """The app as `gql serve` runs it: its start-up heap frozen (gql/web/app.py)."""
+    return create_app(settings, derive=derive, freeze_heap=True)
 
 
 def _drain_of(app: Any) -> Drain:
