@@ -165,6 +165,39 @@ def no_freeze() -> None:
     gql.web.app.freeze_startup_heap = lambda: None
 
 
+def request_cycles() -> None:
+    """Each request's graph held by reference cycles until the garbage collector comes, as
+    before: graphql-core's helpers as bound methods, the loaders holding their context
+    strongly, botocore's default blob parser bound to each answer's parser."""
+    from graphql import GraphQLResolveInfoHelpers
+    from strawberry.dataloader import DataLoader
+
+    import gql.schema.context
+    import gql.store.answers
+    from gql.schema.executor import Executor
+
+    init = Executor.__init__
+
+    def bound_helpers(self: Any, *args: Any, **kwargs: Any) -> None:
+        init(self, *args, **kwargs)
+        self.async_helpers = GraphQLResolveInfoHelpers(
+            gather=self.gather_async_work, track=self.track_async_work
+        )
+
+    def strong_loader(self: Any, load: Any) -> Any:
+        return DataLoader(load_fn=functools.partial(load, self), cache=not self.socket)
+
+    Executor.__init__ = bound_helpers  # type: ignore[method-assign]
+    gql.schema.context.Context._loader = strong_loader  # type: ignore[method-assign]
+    parser_init = gql.store.answers.ItemAnswerParser.__init__
+
+    def own_blob_parser(self: Any, verdicts: Any = None, **defaults: Any) -> None:
+        defaults.pop("blob_parser", None)
+        parser_init(self, verdicts, **defaults)
+
+    gql.store.answers.ItemAnswerParser.__init__ = own_blob_parser  # type: ignore[method-assign]
+
+
 def log_in_loop() -> None:
     """The `gql` loggers' lines written by logging's StreamHandler in the thread that logs
     them (the event loop, for the request log), as before gql/observe/loglines.py."""
@@ -186,6 +219,7 @@ def log_in_loop() -> None:
 
 PATCHES: dict[str, Callable[[], None]] = {
     "log-in-loop": log_in_loop,
+    "request-cycles": request_cycles,
     "no-freeze": no_freeze,
     "botocore-parse": botocore_parse,
     "regex-marks": regex_marks,

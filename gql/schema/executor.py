@@ -21,6 +21,7 @@ the event is sent.
 from __future__ import annotations
 
 import operator
+import weakref
 from collections.abc import Callable
 from typing import Any
 
@@ -29,6 +30,7 @@ from graphql import (
     GraphQLLeafType,
     GraphQLNonNull,
     GraphQLObjectType,
+    GraphQLResolveInfoHelpers,
     Undefined,
     is_leaf_type,
 )
@@ -93,6 +95,15 @@ def direct_value(leaf: Leaf, source: Any) -> Any:
 
 
 class Executor(StrawberryGraphQLCoreExecutionContext):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # graphql-core keeps two of its own bound methods on the executor: a reference cycle
+        # that held the request's whole graph (its context, request, answer) until the garbage
+        # collector came, instead of freeing it when the request was answered.
+        self.async_helpers = GraphQLResolveInfoHelpers(
+            gather=_weakly(self.gather_async_work), track=_weakly(self.track_async_work)
+        )
+
     def execute_fields(
         self,
         parent_type: GraphQLObjectType,
@@ -159,6 +170,19 @@ class Executor(StrawberryGraphQLCoreExecutionContext):
         executor = super().build_per_event_executor(payload)
         executor._relevant_sub_fields = {}
         return executor  # type: ignore[return-value]
+
+
+def _weakly(method: Callable[..., Any]) -> Callable[..., Any]:
+    """`method`, without keeping its object alive (the object outlives every call anyway)."""
+    ref = weakref.WeakMethod(method)
+
+    def call(*args: Any, **kwargs: Any) -> Any:
+        bound = ref()
+        if bound is None:
+            raise RuntimeError("the execution this helper belongs to is over")
+        return bound(*args, **kwargs)
+
+    return call
 
 
 def _in_order(order: list[str], direct: dict[str, Any], rest: dict[str, Any]) -> dict[str, Any]:

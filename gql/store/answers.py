@@ -18,6 +18,7 @@ is a string, number, boolean, list, map or structure under its own name, or a bl
 
 from __future__ import annotations
 
+import base64
 from typing import Any
 
 import orjson
@@ -153,5 +154,9 @@ class ItemAnswerParserFactory(ResponseParserFactory):
         if protocol_name == "json":
             # set_parser_defaults' arguments, as botocore's create_parser passes them
             defaults = getattr(self, "_defaults", {})
+            # botocore's default blob parser is a bound method kept on the parser: a reference
+            # cycle, so every answer's parser waited for the garbage collector. The same
+            # decoding, as a plain function.
+            defaults = {"blob_parser": base64.b64decode, **defaults}
             return ItemAnswerParser(self._verdicts, **defaults)
         return super().create_parser(protocol_name)
