@@ -24,8 +24,8 @@ from gql.web import server
 from gql.web.app import create_app
 from gql.config import Settings
 
-def with_hook(settings):
-    app = create_app(settings)
+def with_hook(settings, **options):
+    app = create_app(settings, **options)
 
     async def hook():
         print("hook: started", file=sys.stderr, flush=True)
