@@ -198,6 +198,18 @@ def request_cycles() -> None:
     gql.store.answers.ItemAnswerParser.__init__ = own_blob_parser  # type: ignore[method-assign]
 
 
+def no_linger() -> None:
+    """The log writer woken for every line, as before it lingered (gql/observe/loglines.py)."""
+    import gql.observe.loglines as loglines
+
+    init = loglines.QueuedLines.__init__
+
+    def eager(self: Any, stream: Any = None, linger: float = 0.0) -> None:
+        init(self, stream, 0.0)
+
+    loglines.QueuedLines.__init__ = eager  # type: ignore[method-assign]
+
+
 def log_in_loop() -> None:
     """The `gql` loggers' lines written by logging's StreamHandler in the thread that logs
     them (the event loop, for the request log), as before gql/observe/loglines.py."""
@@ -219,6 +231,7 @@ def log_in_loop() -> None:
 
 PATCHES: dict[str, Callable[[], None]] = {
     "log-in-loop": log_in_loop,
+    "no-linger": no_linger,
     "request-cycles": request_cycles,
     "no-freeze": no_freeze,
     "botocore-parse": botocore_parse,
