@@ -210,6 +210,14 @@ def no_linger() -> None:
     loglines.QueuedLines.__init__ = eager  # type: ignore[method-assign]
 
 
+def full_log_records() -> None:
+    """Log records with the caller's frame, thread and process, as before gql serve left
+    them out (gql.web.server.lean_log_records)."""
+    import gql.web.server
+
+    gql.web.server.lean_log_records = lambda: None
+
+
 def log_in_loop() -> None:
     """The `gql` loggers' lines written by logging's StreamHandler in the thread that logs
     them (the event loop, for the request log), as before gql/observe/loglines.py."""
@@ -231,6 +239,7 @@ def log_in_loop() -> None:
 
 PATCHES: dict[str, Callable[[], None]] = {
     "log-in-loop": log_in_loop,
+    "full-log-records": full_log_records,
     "no-linger": no_linger,
     "request-cycles": request_cycles,
     "no-freeze": no_freeze,

@@ -4,7 +4,10 @@ own, in order, all of them by the time the handler is flushed or closed."""
 from __future__ import annotations
 
 import io
+import json
 import logging
+import subprocess
+import sys
 import threading
 import time
 
@@ -114,3 +117,35 @@ def test_lines_logged_apart_are_written_together_after_the_linger() -> None:
     assert stream.getvalue().splitlines() == [f"line {n}" for n in range(10)]
     assert len(stream.writers) < 10
     handler.close()
+
+
+LEAN = """
+import io, json, logging
+from gql.observe.requestlog import JsonFormatter
+from gql.web.server import lean_log_records
+lean_log_records()
+records = []
+class Keep(logging.Handler):
+    def emit(self, record):
+        records.append(record)
+log = logging.getLogger("gql.request")
+log.addHandler(Keep())
+log.setLevel(logging.INFO)
+log.info("request", extra={"request": {"status": 200}})
+record = records[0]
+line = json.loads(JsonFormatter().format(record))
+print(json.dumps([record.funcName, record.threadName, record.processName, sorted(line)]))
+"""
+
+
+def test_gql_serve_makes_log_records_without_what_no_line_prints() -> None:
+    """No stack walk for the caller, no thread or process names (logging's own optimization):
+    a request line says what it said before."""
+    done = subprocess.run([sys.executable, "-c", LEAN], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == [
+        "(unknown function)",
+        None,
+        None,
+        ["level", "logger", "message", "status", "time"],
+    ]
