@@ -198,18 +198,6 @@ def request_cycles() -> None:
     gql.store.answers.ItemAnswerParser.__init__ = own_blob_parser  # type: ignore[method-assign]
 
 
-def no_linger() -> None:
-    """The log writer woken for every line, as before it lingered (gql/observe/loglines.py)."""
-    import gql.observe.loglines as loglines
-
-    init = loglines.QueuedLines.__init__
-
-    def eager(self: Any, stream: Any = None, linger: float = 0.0) -> None:
-        init(self, stream, 0.0)
-
-    loglines.QueuedLines.__init__ = eager  # type: ignore[method-assign]
-
-
 def full_log_records() -> None:
     """Log records with the caller's frame, thread and process, as before gql serve left
     them out (gql.web.server.lean_log_records)."""
@@ -240,7 +228,6 @@ def log_in_loop() -> None:
 PATCHES: dict[str, Callable[[], None]] = {
     "log-in-loop": log_in_loop,
     "full-log-records": full_log_records,
-    "no-linger": no_linger,
     "request-cycles": request_cycles,
     "no-freeze": no_freeze,
     "botocore-parse": botocore_parse,

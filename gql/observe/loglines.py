@@ -8,15 +8,11 @@ Local, the JSON request log cost 60-150 us of server CPU per request, while form
 costs 12 us (README, "Request log").
 
 So the line is formatted where it is logged (what it says is fixed then), put on a queue,
-and a writer thread writes what the queue holds with one system call. The writer waits a
-little (`linger`, 50 ms) after the first line before it writes: woken for every line, it
-took the GIL from the event loop once per request, and putting a line woke it each time
-(in process, 50 requests at once: 600 against 490 us of CPU a request; over HTTP 747
-against 724, bench variant no-linger). While it lingers, putting a line wakes no one; it
-wakes at most 20 times a second, and a line is written within about 50 ms. The order of
-lines is kept. On close (logging's shutdown at exit, or a new logging configuration) the
-writer writes everything still queued first, at once. A process killed outright loses the
-lines still queued, a few tens of milliseconds' worth.
+and a writer thread writes what the queue holds with one system call, as soon as it can:
+under load many lines at once, when quiet each line at once. The order of lines is kept. On
+close (logging's shutdown at exit, or a new logging configuration) the writer writes
+everything still queued first. A process killed outright loses the lines still queued, a
+few milliseconds' worth.
 
 The standard library's QueueHandler and QueueListener would move the write off the loop
 too, but the listener writes and flushes one record at a time: a system call per line again,
@@ -29,7 +25,6 @@ import logging
 import queue
 import sys
 import threading
-import time
 from typing import TextIO
 
 _STOP = None
@@ -43,10 +38,9 @@ class QueuedLines(logging.Handler):
     """A handler for dictConfig (`"()": "gql.observe.loglines.QueuedLines"`); `stream` is
     where lines go (standard error by default)."""
 
-    def __init__(self, stream: TextIO | None = None, linger: float = 0.05) -> None:
+    def __init__(self, stream: TextIO | None = None) -> None:
         super().__init__()
         self._stream = stream if stream is not None else sys.stderr
-        self._linger = linger
         self._queue: queue.Queue[object] = queue.Queue(_MOST_QUEUED)
         self._closed = False
         self._writer = threading.Thread(target=self._write, name="log-lines", daemon=True)
@@ -80,8 +74,6 @@ class QueuedLines(logging.Handler):
     def _write(self) -> None:
         while True:
             items = [self._queue.get()]  # waits for the first, then takes what else is there
-            if self._linger > 0 and isinstance(items[0], str):
-                time.sleep(self._linger)  # a flush or close does not wait for more lines
             while len(items) < _MOST_AT_ONCE:
                 try:
                     items.append(self._queue.get_nowait())

@@ -9,7 +9,6 @@ import logging
 import subprocess
 import sys
 import threading
-import time
 
 import pytest
 
@@ -100,22 +99,6 @@ def test_a_line_that_cannot_be_formatted_is_reported_and_the_next_one_written(
     handler.flush()
     assert stream.getvalue() == "fine\n"
     assert "not a number" in capsys.readouterr().err  # logging's own report of the bad line
-    handler.close()
-
-
-def test_lines_logged_apart_are_written_together_after_the_linger() -> None:
-    """A writer woken for every line took the GIL from the event loop once per request: it
-    waits `linger` after the first line, and what came meanwhile goes out in the same write."""
-    stream = Recording()
-    handler = QueuedLines(stream, linger=0.5)
-    handler.setFormatter(logging.Formatter("%(message)s"))
-    log = logger_with(handler, "test.loglines.linger")
-    for n in range(10):
-        log.info("line %d", n)
-        time.sleep(0.01)  # each line alone, as on a quiet server
-    handler.flush()
-    assert stream.getvalue().splitlines() == [f"line {n}" for n in range(10)]
-    assert len(stream.writers) < 10
     handler.close()
 
 
