@@ -150,8 +150,7 @@ def serve(
     print(describe_backend(settings), flush=True)
     print(describe_history(settings, derive=derive), flush=True)
     print(f"gql: GraphQL at http://{host}:{port}/graphql", flush=True)
-    hand_over_the_gil_often()
-    lean_log_records()
+    settle_the_process()
     options: dict[str, Any] = dict(
         host=host,
         port=port,
@@ -185,8 +184,7 @@ def serve(
 
 def app_from_env() -> Any:
     """The app of one worker process of `gql serve --workers N`."""
-    hand_over_the_gil_often()
-    lean_log_records()
+    settle_the_process()
     return serving_app(Settings.from_env())
 
 
@@ -220,6 +218,12 @@ def _exit_by(deadline: float) -> None:
         logging.shutdown()
         sys.stdout.flush()
         os._exit(0)
+
+
+def settle_the_process() -> None:
+    """What `gql serve` sets for its whole process (one, or each of --workers N)."""
+    hand_over_the_gil_often()
+    lean_log_records()
 
 
 def hand_over_the_gil_often() -> None:
