@@ -122,6 +122,14 @@ def no_leaf_path() -> None:
     Executor.execute_fields = StrawberryGraphQLCoreExecutionContext.execute_fields  # type: ignore[method-assign]
 
 
+def no_object_path() -> None:
+    """Plain object fields (`node`, `info`, `pageInfo`) through graphql-core's execute_field,
+    as before gql/schema/executor.py's direct path for them (leaves keep theirs)."""
+    import gql.schema.executor
+
+    gql.schema.executor.object_of = lambda field: None
+
+
 def field_loop() -> None:
     """Each field of an object through graphql-core's loop (a Path, a call and an awaitable
     check each), the direct path taken inside execute_field, as before Executor.execute_fields."""
@@ -233,6 +241,7 @@ PATCHES: dict[str, Callable[[], None]] = {
     "botocore-parse": botocore_parse,
     "regex-marks": regex_marks,
     "field-loop": field_loop,
+    "no-object-path": no_object_path,
     "coalesce-4": coalesce_4,
     "switch-5ms": switch_5ms,
     "no-coalescing": no_coalescing,

@@ -1,4 +1,4 @@
-"""graphql-core's executor as Strawberry configures it, with two changes.
+"""graphql-core's executor as Strawberry configures it, with three changes.
 
 **A direct path for plain leaf fields.** A scalar or enum field with no resolver of its own and
 no arguments (Strawberry's "basic" fields: `deviceId`, `datacount`, `version`, the info's
@@ -8,6 +8,12 @@ of what a long page costs above DynamoDB (a scan page of 100 readings has 900 su
 Such a field is answered here as the attribute, coerced; whatever would be anything else (a
 null for a non-null field, a value that does not coerce, a field middleware) takes
 graphql-core's own path, which raises the error it always did.
+
+**A direct path for plain object fields** (`node`, `info`, `pageInfo`): the same, one level up.
+The attribute's subfields run as graphql-core's `complete_value` would run them, without the
+resolve info, the resolver call and the type dispatch before them; an error in them is handled
+as graphql-core's `execute_field` handles it. A type whose `is_type_of` needs the resolve info
+(anything but Strawberry's own isinstance test), a null, a wrong type: graphql-core's path.
 
 **No per-subscription leak.** graphql-core 3.3 memoizes the subfields it collects per
 executor, keyed by the identity of each field list (graphql-js keys the same memo on a WeakMap,
@@ -75,6 +81,46 @@ def is_basic(field: GraphQLField) -> bool:
         and is_default_resolver(resolve)
         and getattr(resolve, "__name__", "") == "_get_basic_result"
     )
+
+
+Inner = tuple[Callable[[Any], Any], GraphQLObjectType, bool]  # attribute, type, non-null
+INNER = "_gql_inner"  # a plain object field's direct path (or None), on the GraphQLField
+
+
+def object_of(field: GraphQLField) -> Inner | None:
+    """The direct path of a field Strawberry resolves as the attribute alone, of an object
+    type whose `is_type_of` needs no resolve info (none, or Strawberry's own)."""
+    known: Inner | bool | None = getattr(field, INNER, False)
+    if known is not False:
+        return known  # type: ignore[return-value]
+    inner: Inner | None = None
+    kind = field.type.of_type if isinstance(field.type, GraphQLNonNull) else field.type
+    definition = (field.extensions or {}).get("strawberry-definition")
+    if (
+        is_basic(field)
+        and not field.args
+        and isinstance(kind, GraphQLObjectType)
+        and (kind.is_type_of is None or _strawberry_is_type_of(kind.is_type_of))
+        and isinstance(definition, StrawberryField)
+        and definition.default_resolver is getattr
+    ):
+        inner = (operator.attrgetter(definition.python_name), kind, kind is not field.type)
+    setattr(field, INNER, inner)
+    return inner
+
+
+def _strawberry_is_type_of(check: Callable[..., Any]) -> bool:
+    """Strawberry's is_type_of for a type with interfaces: an isinstance test that ignores
+    the resolve info it is given."""
+    return getattr(check, "__module__", "") == "strawberry.schema.schema_converter" and (
+        getattr(check, "__qualname__", "").endswith("_get_is_type_of.<locals>.is_type_of")
+    )
+
+
+def _is_type_of(object_type: GraphQLObjectType, value: Any) -> bool:
+    check = object_type.is_type_of
+    # Strawberry's own check reads no resolve info (_strawberry_is_type_of): none is built.
+    return check is None or check(value, None) is True  # type: ignore[arg-type]
 
 
 _SLOW = object()  # the direct path has no answer: graphql-core's own path answers
@@ -156,15 +202,67 @@ class Executor(StrawberryGraphQLCoreExecutionContext):
         node = field_details_list[0].node
         field = parent_type.fields.get(node.name.value)
         middleware = self.middleware_manager  # Strawberry makes one, empty unless asked
-        if field is not None and (middleware is None or not middleware.middlewares):
+        if (
+            field is not None
+            and not node.arguments
+            and (middleware is None or not middleware.middlewares)
+        ):
             leaf = leaf_of(field)
-            if leaf is not None and not node.arguments:
+            if leaf is not None:
                 value = direct_value(leaf, source)
                 if value is not _SLOW:
                     return value
+            else:
+                inner = object_of(field)
+                if inner is not None:
+                    answer = self._direct_object(
+                        inner, field, source, field_details_list, path, position_context
+                    )
+                    if answer is not _SLOW:
+                        return answer
         return super().execute_field(
             parent_type, source, field_details_list, path, position_context
         )
+
+    def _direct_object(
+        self,
+        inner: Inner,
+        field: GraphQLField,
+        source: Any,
+        field_details_list: FieldDetailsList,
+        path: Path,
+        position_context: Any,
+    ) -> Any:
+        """A plain object field (`node`, `info`, `pageInfo`): its subfields run on the attribute
+        as graphql-core's complete_value would run them, without the resolve info, the call
+        and the type dispatch before them; an error is handled as graphql-core handles it."""
+        attribute, object_type, non_null = inner
+        try:
+            value = attribute(source)
+            if value is None:
+                return _SLOW if non_null else None
+            if isinstance(value, Exception) or not _is_type_of(object_type, value):
+                return _SLOW
+        except Exception:  # graphql-core's path raises it as it should
+            return _SLOW
+        try:
+            completed = self.collect_and_execute_subfields(
+                object_type, field_details_list, path, value, position_context
+            )
+        except Exception as raw_error:
+            self.handle_field_error(raw_error, field.type, field_details_list, path)
+            return None
+        if not self.is_awaitable(completed):
+            return completed
+
+        async def await_completed() -> Any:
+            try:
+                return await completed
+            except Exception as raw_error:
+                self.handle_field_error(raw_error, field.type, field_details_list, path)
+                return None
+
+        return await_completed()
 
     def build_per_event_executor(self, payload: Any) -> Executor:
         executor = super().build_per_event_executor(payload)
