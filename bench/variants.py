@@ -123,11 +123,13 @@ def no_leaf_path() -> None:
 
 
 def no_object_path() -> None:
-    """Plain object fields (`node`, `info`, `pageInfo`) through graphql-core's execute_field,
-    as before gql/schema/executor.py's direct path for them (leaves keep theirs)."""
+    """Plain object fields and lists of them (`node`, `info`, `pageInfo`, `edges`) through
+    graphql-core's execute_field, as before gql/schema/executor.py's direct paths for them
+    (leaves keep theirs)."""
     import gql.schema.executor
 
-    gql.schema.executor.object_of = lambda field: None
+    for name in ("object_of", "items_of"):
+        setattr(gql.schema.executor, name, lambda field: None)
 
 
 def field_loop() -> None:

@@ -9,11 +9,10 @@ Such a field is answered here as the attribute, coerced; whatever would be anyth
 null for a non-null field, a value that does not coerce, a field middleware) takes
 graphql-core's own path, which raises the error it always did.
 
-**A direct path for plain object fields** (`node`, `info`, `pageInfo`): the same, one level up.
-The attribute's subfields run as graphql-core's `complete_value` would run them, without the
-resolve info, the resolver call and the type dispatch before them; an error in them is handled
-as graphql-core's `execute_field` handles it. A type whose `is_type_of` needs the resolve info
-(anything but Strawberry's own isinstance test), a null, a wrong type: graphql-core's path.
+**Direct paths for plain object fields and lists of them** (`node`, `info`, `pageInfo`,
+`edges`): the subfields run on the attribute (on each item) as graphql-core's `complete_value`
+runs them, without the resolve info, the resolver call and the type dispatch before them, and
+errors are handled as graphql-core handles them. What qualifies: gql/schema/direct.py.
 
 **No per-subscription leak.** graphql-core 3.3 memoizes the subfields it collects per
 executor, keyed by the identity of each field list (graphql-js keys the same memo on a WeakMap,
@@ -26,118 +25,32 @@ the event is sent.
 
 from __future__ import annotations
 
-import operator
 import weakref
 from collections.abc import Callable
 from typing import Any
 
 from graphql import (
     GraphQLField,
-    GraphQLLeafType,
+    GraphQLList,
     GraphQLNonNull,
     GraphQLObjectType,
     GraphQLResolveInfoHelpers,
-    Undefined,
-    is_leaf_type,
 )
 from graphql.execution.collect_fields import FieldDetailsList, GroupedFieldSet
 from graphql.pyutils import Path
-from strawberry.resolvers import is_default_resolver
+from graphql.pyutils.gather_with_cancel import gather_with_cancel
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
-from strawberry.types.field import StrawberryField
 
-Leaf = tuple[Callable[[Any], Any], Callable[[Any], Any], bool]  # attribute, coerce, non-null
-LEAF = "_gql_leaf"  # where a field's direct path (or None) is kept, on the GraphQLField itself
-
-
-def leaf_of(field: GraphQLField) -> Leaf | None:
-    """The field's direct path: for a leaf field Strawberry resolves as the attribute alone."""
-    known: Leaf | bool | None = getattr(field, LEAF, False)
-    if known is not False:
-        return known  # type: ignore[return-value]
-    leaf: Leaf | None = None
-    kind = field.type.of_type if isinstance(field.type, GraphQLNonNull) else field.type
-    definition = (field.extensions or {}).get("strawberry-definition")
-    if (
-        is_basic(field)
-        and not field.args
-        and is_leaf_type(kind)
-        and isinstance(definition, StrawberryField)
-        and definition.default_resolver is getattr
-    ):
-        assert isinstance(kind, GraphQLLeafType)
-        attribute = operator.attrgetter(definition.python_name)
-        leaf = (attribute, kind.coerce_output_value, kind is not field.type)
-    setattr(field, LEAF, leaf)
-    return leaf
-
-
-def is_basic(field: GraphQLField) -> bool:
-    """Whether Strawberry resolves the field as the attribute alone, with no info: its resolver
-    for a field with no resolver, permission or extension of its own."""
-    resolve = field.resolve
-    return (
-        resolve is not None
-        and is_default_resolver(resolve)
-        and getattr(resolve, "__name__", "") == "_get_basic_result"
-    )
-
-
-Inner = tuple[Callable[[Any], Any], GraphQLObjectType, bool]  # attribute, type, non-null
-INNER = "_gql_inner"  # a plain object field's direct path (or None), on the GraphQLField
-
-
-def object_of(field: GraphQLField) -> Inner | None:
-    """The direct path of a field Strawberry resolves as the attribute alone, of an object
-    type whose `is_type_of` needs no resolve info (none, or Strawberry's own)."""
-    known: Inner | bool | None = getattr(field, INNER, False)
-    if known is not False:
-        return known  # type: ignore[return-value]
-    inner: Inner | None = None
-    kind = field.type.of_type if isinstance(field.type, GraphQLNonNull) else field.type
-    definition = (field.extensions or {}).get("strawberry-definition")
-    if (
-        is_basic(field)
-        and not field.args
-        and isinstance(kind, GraphQLObjectType)
-        and (kind.is_type_of is None or _strawberry_is_type_of(kind.is_type_of))
-        and isinstance(definition, StrawberryField)
-        and definition.default_resolver is getattr
-    ):
-        inner = (operator.attrgetter(definition.python_name), kind, kind is not field.type)
-    setattr(field, INNER, inner)
-    return inner
-
-
-def _strawberry_is_type_of(check: Callable[..., Any]) -> bool:
-    """Strawberry's is_type_of for a type with interfaces: an isinstance test that ignores
-    the resolve info it is given."""
-    return getattr(check, "__module__", "") == "strawberry.schema.schema_converter" and (
-        getattr(check, "__qualname__", "").endswith("_get_is_type_of.<locals>.is_type_of")
-    )
-
-
-def _is_type_of(object_type: GraphQLObjectType, value: Any) -> bool:
-    check = object_type.is_type_of
-    # Strawberry's own check reads no resolve info (_strawberry_is_type_of): none is built.
-    return check is None or check(value, None) is True  # type: ignore[arg-type]
-
-
-_SLOW = object()  # the direct path has no answer: graphql-core's own path answers
-
-
-def direct_value(leaf: Leaf, source: Any) -> Any:
-    """The field's value by the direct path, or _SLOW where graphql-core's path must answer
-    (a null for a non-null field, a value that does not coerce, an error)."""
-    attribute, coerce, non_null = leaf
-    try:
-        result = attribute(source)
-        if result is None:
-            return _SLOW if non_null else None
-        coerced = coerce(result)
-    except Exception:  # graphql-core's path raises it as it should
-        return _SLOW
-    return _SLOW if coerced is None or coerced is Undefined else coerced
+from gql.schema.direct import (
+    SLOW,
+    Inner,
+    Items,
+    direct_value,
+    is_type_of_ok,
+    items_of,
+    leaf_of,
+    object_of,
+)
 
 
 class Executor(StrawberryGraphQLCoreExecutionContext):
@@ -172,8 +85,8 @@ class Executor(StrawberryGraphQLCoreExecutionContext):
             node = field_details_list[0].node
             field = fields.get(node.name.value)
             leaf = None if field is None or node.arguments else leaf_of(field)
-            value = _SLOW if leaf is None else direct_value(leaf, source_value)
-            if value is _SLOW:
+            value = SLOW if leaf is None else direct_value(leaf, source_value)
+            if value is SLOW:
                 rest[response_name] = field_details_list
             else:
                 direct[response_name] = value
@@ -210,7 +123,7 @@ class Executor(StrawberryGraphQLCoreExecutionContext):
             leaf = leaf_of(field)
             if leaf is not None:
                 value = direct_value(leaf, source)
-                if value is not _SLOW:
+                if value is not SLOW:
                     return value
             else:
                 inner = object_of(field)
@@ -218,7 +131,14 @@ class Executor(StrawberryGraphQLCoreExecutionContext):
                     answer = self._direct_object(
                         inner, field, source, field_details_list, path, position_context
                     )
-                    if answer is not _SLOW:
+                    if answer is not SLOW:
+                        return answer
+                items = None if inner is not None else items_of(field)
+                if items is not None:
+                    answer = self._direct_items(
+                        items, field, source, field_details_list, path, position_context
+                    )
+                    if answer is not SLOW:
                         return answer
         return super().execute_field(
             parent_type, source, field_details_list, path, position_context
@@ -240,11 +160,11 @@ class Executor(StrawberryGraphQLCoreExecutionContext):
         try:
             value = attribute(source)
             if value is None:
-                return _SLOW if non_null else None
-            if isinstance(value, Exception) or not _is_type_of(object_type, value):
-                return _SLOW
+                return SLOW if non_null else None
+            if isinstance(value, Exception) or not is_type_of_ok(object_type, value):
+                return SLOW
         except Exception:  # graphql-core's path raises it as it should
-            return _SLOW
+            return SLOW
         try:
             completed = self.collect_and_execute_subfields(
                 object_type, field_details_list, path, value, position_context
@@ -264,10 +184,96 @@ class Executor(StrawberryGraphQLCoreExecutionContext):
 
         return await_completed()
 
+    def _direct_items(
+        self,
+        items: Items,
+        field: GraphQLField,
+        source: Any,
+        field_details_list: FieldDetailsList,
+        path: Path,
+        position_context: Any,
+    ) -> Any:
+        """A plain list of objects (`edges`): each item as `_direct_object` does it, the list
+        as graphql-core's complete_iterable_value does it (errors at the item's path, a
+        failed non-null item failing the list). Any item that is not a plain object of the
+        type, or a @stream, takes graphql-core's path for the whole list."""
+        attribute, item_type, non_null, items_non_null = items
+        try:
+            value = attribute(source)
+            if value is None:
+                return SLOW if non_null else None
+            if not isinstance(value, list | tuple) or _has_directives(field_details_list):
+                return SLOW
+            for item in value:
+                if item is None:
+                    if items_non_null:
+                        return SLOW
+                elif isinstance(item, Exception) or not is_type_of_ok(item_type, item):
+                    return SLOW
+        except Exception:  # graphql-core's path raises it as it should
+            return SLOW
+        wrapped = field.type.of_type if isinstance(field.type, GraphQLNonNull) else field.type
+        assert isinstance(wrapped, GraphQLList)  # items_of said so
+        completed: list[Any] = []
+        pending: list[int] = []
+        try:
+            for index, item in enumerate(value):
+                if item is None:
+                    completed.append(None)
+                    continue
+                item_path = path.add_key(index, None)
+                try:
+                    answer = self.collect_and_execute_subfields(
+                        item_type, field_details_list, item_path, item, position_context
+                    )
+                except Exception as raw_error:
+                    self.handle_field_error(
+                        raw_error, wrapped.of_type, field_details_list, item_path
+                    )
+                    answer = None
+                if self.is_awaitable(answer):
+                    answer = self._settled(answer, wrapped.of_type, field_details_list, item_path)
+                    pending.append(index)
+                completed.append(answer)
+        except Exception as raw_error:  # a non-null item failed: the list fails
+            if pending:
+                self.settle_in_background([completed[index] for index in pending])
+            self.handle_field_error(raw_error, field.type, field_details_list, path)
+            return None
+        if not pending:
+            return completed
+
+        async def await_completed() -> Any:
+            try:
+                answers = await gather_with_cancel(*(completed[index] for index in pending))
+                for index, answer in zip(pending, answers, strict=True):
+                    completed[index] = answer
+            except Exception as raw_error:
+                self.handle_field_error(raw_error, field.type, field_details_list, path)
+                return None
+            return completed
+
+        return await_completed()
+
+    async def _settled(
+        self, answer: Any, item_type: Any, field_details_list: FieldDetailsList, path: Path
+    ) -> Any:
+        try:
+            return await answer
+        except Exception as raw_error:
+            self.handle_field_error(raw_error, item_type, field_details_list, path)
+            return None
+
     def build_per_event_executor(self, payload: Any) -> Executor:
         executor = super().build_per_event_executor(payload)
         executor._relevant_sub_fields = {}
         return executor  # type: ignore[return-value]
+
+
+def _has_directives(field_details_list: FieldDetailsList) -> bool:
+    """Whether any of the field's nodes carries a directive (@stream, or one graphql-core
+    would have to read): such a list takes graphql-core's path."""
+    return any(details.node.directives for details in field_details_list)
 
 
 def _weakly(method: Callable[..., Any]) -> Callable[..., Any]:

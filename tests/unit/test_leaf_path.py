@@ -14,7 +14,8 @@ from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.types import ExecutionResult
 
 from gql.schema import build_schema
-from gql.schema.executor import Executor, leaf_of
+from gql.schema.direct import leaf_of
+from gql.schema.executor import Executor
 
 
 class Color(enum.Enum):

@@ -1,6 +1,7 @@
-"""The executor's direct path for plain object fields (gql/schema/executor.py): `node`,
-`info`, `pageInfo`. Taken where it may be, and indistinguishable from graphql-core's own path:
-the same data in the same order, the same errors at the same paths, nulls propagated alike."""
+"""The executor's direct paths for plain object fields (gql/schema/executor.py): `node`,
+`info`, `pageInfo`, and lists of them (`edges`). Taken where they may be, and
+indistinguishable from graphql-core's own path: the same data in the same order, the same
+errors at the same paths, nulls propagated alike."""
 
 from __future__ import annotations
 
@@ -13,7 +14,8 @@ from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.types import ExecutionResult
 
 from gql.schema import build_schema
-from gql.schema.executor import Executor, object_of
+from gql.schema.direct import items_of, object_of
+from gql.schema.executor import Executor
 
 
 @strawberry.interface
@@ -42,7 +44,31 @@ class Box:
 
 
 @strawberry.type
+class Shelf:
+    boxes: list[Box]
+    maybe: list[Part | None] | None
+
+
+@strawberry.type
 class Query:
+    @strawberry.field
+    def shelves(self) -> list[Shelf | None]:
+        good = Part(name="a", size=1)
+        return [
+            Shelf(boxes=[Box(label="x", part=good, spare=None, other=None)], maybe=[good, None]),
+            # A non-null item whose non-null subfield fails: the list fails, up to the shelf.
+            Shelf(
+                boxes=[Box(label="y", part=Part(name=None, size=1), spare=None, other=None)],  # type: ignore[arg-type]
+                maybe=None,
+            ),
+            # An awaited failure in a nullable item: that item is null, the list stays.
+            Shelf(boxes=[], maybe=[Part(name="broken", size=2), good]),
+            # An item of the wrong type: graphql-core's path for the whole list.
+            Shelf(boxes=[], maybe=[good, "not a part"]),  # type: ignore[list-item]
+            # A null where items are non-null.
+            Shelf(boxes=[None], maybe=[]),  # type: ignore[list-item]
+        ]
+
     @strawberry.field
     def boxes(self) -> list[Box | None]:
         good = Part(name="a", size=1)
@@ -115,6 +141,31 @@ def test_the_direct_path_answers_as_graphql_core_does_errors_and_order_included(
     assert len(paths) == 5, paths
 
 
+SHELVES = """{ shelves { boxes { label part { name later } } maybe { name later size }
+               again: maybe @include(if: true) { name } } }"""
+
+
+def test_lists_of_objects_answer_as_graphql_core_does() -> None:
+    mine = run(Executor, SHELVES)
+    theirs = run(StrawberryGraphQLCoreExecutionContext, SHELVES)
+
+    assert json.dumps(mine.data) == json.dumps(theirs.data)
+    assert errors(mine) == errors(theirs)
+    assert mine.data is not None
+    shelves = mine.data["shelves"]
+    assert shelves[0]["maybe"] == [{"name": "a", "later": 7, "size": 1}, None]
+    assert shelves[1] is None
+    assert shelves[4] is None
+    assert shelves[2]["maybe"] == [None, {"name": "a", "later": 7, "size": 1}]
+    assert shelves[3]["maybe"] == [{"name": "a", "later": 7, "size": 1}, None]
+    paths = [path for _, path in errors(mine)]
+    assert ["shelves", 1, "boxes", 0, "part", "name"] in paths
+    assert ["shelves", 2, "maybe", 0, "later"] in paths
+    assert ["shelves", 3, "maybe", 1] in paths
+    assert ["shelves", 4, "boxes", 0] in paths
+    assert len(paths) == 5, paths
+
+
 def test_graphql_cores_path_is_taken_only_where_the_direct_path_cannot_answer() -> None:
     Counting.fields = []
 
@@ -139,4 +190,6 @@ def test_the_readings_objects_take_the_direct_path() -> None:
 
     assert direct("Reading") == {"info"}  # Reading has an is_type_of: Strawberry's own
     assert direct("ReadingEdge") == {"node"}
-    assert direct("ReadingConnection") == {"pageInfo"}  # not `edges`: a list
+    assert direct("ReadingConnection") == {"pageInfo"}
+    edges = types["ReadingConnection"].fields["edges"]  # type: ignore[attr-defined]
+    assert items_of(edges) is not None
