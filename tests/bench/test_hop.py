@@ -1,0 +1,36 @@
+"""`python -m bench.hop` runs on DynamoDB Local and prints each way against the inline floor
+(it times, so it asserts no figure: the figures go into notes, as the bench's do)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from bench import hop
+from tests.conftest import LOCAL_URL, NO_LOCAL
+
+
+@pytest.mark.skipif(not LOCAL_URL, reason=NO_LOCAL)
+def test_the_hop_bench_prints_each_way_against_the_inline_floor(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert hop.main(["--rounds", "2", "--calls", "5", "--pause", "0"]) == 0
+
+    out = capsys.readouterr().out
+    pattern = r"(\w+) +\d+us +([\d.]+) +\d+us +([\d.]+)"
+    ways = {
+        m.group(1): m.group(2) for line in out.splitlines() if (m := re.fullmatch(pattern, line))
+    }
+    assert ways.get("inline") == "1.00"  # the floor, against itself
+    assert "thread" in ways
+    assert "aiobotocore" in ways or "aiobotocore: not installed" in out
+
+
+def test_the_hop_bench_says_what_it_needs(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("DYNAMODB_LOCAL_URL", raising=False)
+
+    assert hop.main([]) == 2
+    assert "DYNAMODB_LOCAL_URL is not set" in capsys.readouterr().out
