@@ -34,16 +34,9 @@ def leaf_of(field: GraphQLField) -> Leaf | None:
         return known  # type: ignore[return-value]
     leaf: Leaf | None = None
     kind = field.type.of_type if isinstance(field.type, GraphQLNonNull) else field.type
-    definition = (field.extensions or {}).get("strawberry-definition")
-    if (
-        is_basic(field)
-        and not field.args
-        and is_leaf_type(kind)
-        and isinstance(definition, StrawberryField)
-        and definition.default_resolver is getattr
-    ):
+    attribute = attribute_of(field)
+    if attribute is not None and is_leaf_type(kind):
         assert isinstance(kind, GraphQLLeafType)
-        attribute = operator.attrgetter(definition.python_name)
         leaf = (attribute, kind.coerce_output_value, kind is not field.type)
     setattr(field, LEAF, leaf)
     return leaf
@@ -99,16 +92,26 @@ def items_of(field: GraphQLField) -> Items | None:
 
 def _plain(field: GraphQLField, kind: Any) -> tuple[Callable[[Any], Any], GraphQLObjectType] | None:
     """The attribute and the object type, for a plain field whose (item) type is `kind`."""
+    attribute = attribute_of(field)
+    if (
+        attribute is not None
+        and isinstance(kind, GraphQLObjectType)
+        and (kind.is_type_of is None or _strawberry_is_type_of(kind.is_type_of))
+    ):
+        return attribute, kind
+    return None
+
+
+def attribute_of(field: GraphQLField) -> Callable[[Any], Any] | None:
+    """The getter of the attribute a field is, when Strawberry resolves it as that alone."""
     definition = (field.extensions or {}).get("strawberry-definition")
     if (
         is_basic(field)
         and not field.args
-        and isinstance(kind, GraphQLObjectType)
-        and (kind.is_type_of is None or _strawberry_is_type_of(kind.is_type_of))
         and isinstance(definition, StrawberryField)
         and definition.default_resolver is getattr
     ):
-        return operator.attrgetter(definition.python_name), kind
+        return operator.attrgetter(definition.python_name)
     return None
 
 
