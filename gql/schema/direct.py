@@ -15,9 +15,9 @@ from graphql import (
     GraphQLField,
     GraphQLLeafType,
     GraphQLList,
-    GraphQLNonNull,
     GraphQLObjectType,
     Undefined,
+    get_nullable_type,
     is_leaf_type,
 )
 from strawberry.resolvers import is_default_resolver
@@ -33,7 +33,7 @@ def leaf_of(field: GraphQLField) -> Leaf | None:
     if known is not False:
         return known  # type: ignore[return-value]
     leaf: Leaf | None = None
-    kind = field.type.of_type if isinstance(field.type, GraphQLNonNull) else field.type
+    kind = get_nullable_type(field.type)
     attribute = attribute_of(field)
     if attribute is not None and is_leaf_type(kind):
         assert isinstance(kind, GraphQLLeafType)
@@ -63,7 +63,7 @@ def object_of(field: GraphQLField) -> Inner | None:
     known: Inner | bool | None = getattr(field, INNER, False)
     if known is not False:
         return known  # type: ignore[return-value]
-    kind = field.type.of_type if isinstance(field.type, GraphQLNonNull) else field.type
+    kind = get_nullable_type(field.type)
     plain = _plain(field, kind)
     inner = None if plain is None else (plain[0], plain[1], kind is not field.type)
     setattr(field, INNER, inner)
@@ -80,9 +80,9 @@ def items_of(field: GraphQLField) -> Items | None:
     if known is not False:
         return known  # type: ignore[return-value]
     items: Items | None = None
-    kind = field.type.of_type if isinstance(field.type, GraphQLNonNull) else field.type
+    kind = get_nullable_type(field.type)
     if isinstance(kind, GraphQLList):
-        item = kind.of_type.of_type if isinstance(kind.of_type, GraphQLNonNull) else kind.of_type
+        item = get_nullable_type(kind.of_type)
         inner = _plain(field, item)
         if inner is not None:
             items = (inner[0], inner[1], kind is not field.type, item is not kind.of_type)

@@ -32,9 +32,9 @@ from typing import Any
 from graphql import (
     GraphQLField,
     GraphQLList,
-    GraphQLNonNull,
     GraphQLObjectType,
     GraphQLResolveInfoHelpers,
+    get_nullable_type,
 )
 from graphql.execution.collect_fields import FieldDetailsList, GroupedFieldSet
 from graphql.pyutils import Path
@@ -120,26 +120,20 @@ class Executor(StrawberryGraphQLCoreExecutionContext):
             and not node.arguments
             and (middleware is None or not middleware.middlewares)
         ):
+            answer: Any = SLOW
             leaf = leaf_of(field)
             if leaf is not None:
-                value = direct_value(leaf, source)
-                if value is not SLOW:
-                    return value
-            else:
-                inner = object_of(field)
-                if inner is not None:
-                    answer = self._direct_object(
-                        inner, field, source, field_details_list, path, position_context
-                    )
-                    if answer is not SLOW:
-                        return answer
-                items = None if inner is not None else items_of(field)
-                if items is not None:
-                    answer = self._direct_items(
-                        items, field, source, field_details_list, path, position_context
-                    )
-                    if answer is not SLOW:
-                        return answer
+                answer = direct_value(leaf, source)
+            elif (inner := object_of(field)) is not None:
+                answer = self._direct_object(
+                    inner, field, source, field_details_list, path, position_context
+                )
+            elif (items := items_of(field)) is not None:
+                answer = self._direct_items(
+                    items, field, source, field_details_list, path, position_context
+                )
+            if answer is not SLOW:
+                return answer
         return super().execute_field(
             parent_type, source, field_details_list, path, position_context
         )
@@ -172,17 +166,9 @@ class Executor(StrawberryGraphQLCoreExecutionContext):
         except Exception as raw_error:
             self.handle_field_error(raw_error, field.type, field_details_list, path)
             return None
-        if not self.is_awaitable(completed):
-            return completed
-
-        async def await_completed() -> Any:
-            try:
-                return await completed
-            except Exception as raw_error:
-                self.handle_field_error(raw_error, field.type, field_details_list, path)
-                return None
-
-        return await_completed()
+        if self.is_awaitable(completed):
+            return self._settled(completed, field.type, field_details_list, path)
+        return completed
 
     def _direct_items(
         self,
@@ -212,7 +198,7 @@ class Executor(StrawberryGraphQLCoreExecutionContext):
                     return SLOW
         except Exception:  # graphql-core's path raises it as it should
             return SLOW
-        wrapped = field.type.of_type if isinstance(field.type, GraphQLNonNull) else field.type
+        wrapped = get_nullable_type(field.type)
         assert isinstance(wrapped, GraphQLList)  # items_of said so
         completed: list[Any] = []
         pending: list[int] = []
@@ -256,12 +242,14 @@ class Executor(StrawberryGraphQLCoreExecutionContext):
         return await_completed()
 
     async def _settled(
-        self, answer: Any, item_type: Any, field_details_list: FieldDetailsList, path: Path
+        self, answer: Any, return_type: Any, field_details_list: FieldDetailsList, path: Path
     ) -> Any:
+        """An awaited answer of a field (or list item) at `path`, its error handled as
+        graphql-core's execute_field handles one: null, or raised on for a non-null type."""
         try:
             return await answer
         except Exception as raw_error:
-            self.handle_field_error(raw_error, item_type, field_details_list, path)
+            self.handle_field_error(raw_error, return_type, field_details_list, path)
             return None
 
     def build_per_event_executor(self, payload: Any) -> Executor:
