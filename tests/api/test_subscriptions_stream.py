@@ -107,9 +107,37 @@ async def write(url: str, document: str, **variables: Any) -> None:
     assert next(iter(body["data"].values()))["__typename"] == "Reading", body
 
 
-async def subscribed(socket: GraphQLSocket, **variables: Any) -> None:
+# Datacounts of the readings `subscribed` writes to know the stream's reader is there.
+MARKER = 10**9
+
+
+async def subscribed(socket: GraphQLSocket, table: str, **variables: Any) -> None:
+    """Subscribe, and return once the stream's reader delivers to this subscription.
+
+    The reader opens the stream at its end, so a write made before it is open never arrives:
+    waiting a fixed time for it raced the reader on a busy machine. Markers (readings of the
+    same device, INSERTs with a temperature every filter here lets through) are written until
+    one arrives; those written after it come too, and are taken here, in order."""
     await socket.subscribe("1", CHANGES, variables)
-    await asyncio.sleep(patient(0.5))  # the reader opens the stream at its current end
+    dynamodb = local_client()
+    written = 0
+    while True:
+        written += 1
+        item = {
+            "device_id": {"S": variables["d"]},
+            "datacount": {"N": str(MARKER + written)},
+            "info": {"M": {"info_timestamp": {"S": "1"}, "temperature1": {"N": "99"}}},
+        }
+        await asyncio.to_thread(dynamodb.put_item, TableName=table, Item=item)
+        try:
+            first = await socket.change("1", timeout=patient(0.5))
+            break
+        except TimeoutError:
+            assert written < 40, "no marker reached the subscription"
+    assert first["datacount"] > MARKER, first
+    for _ in range(written - (first["datacount"] - MARKER)):
+        later = await socket.change("1")
+        assert later["datacount"] > MARKER, later
 
 
 async def nothing_more(socket: GraphQLSocket) -> None:
@@ -122,10 +150,10 @@ async def nothing_more(socket: GraphQLSocket) -> None:
 
 @pytest.mark.parametrize("protocol", PROTOCOLS)
 async def test_writes_through_the_api_arrive_once_in_order(
-    url: str, device: str, protocol: str
+    url: str, table: str, device: str, protocol: str
 ) -> None:
     async with session(url, protocol) as socket:
-        await subscribed(socket, d=device)
+        await subscribed(socket, table, d=device)
         await write(url, PUT, d=device, n=1, t=20.5)
         await write(url, UPDATE, d=device, n=1, t=21.5)
         await write(url, PUT, d=device, n=2, t=1)
@@ -157,7 +185,7 @@ async def test_writes_made_with_plain_boto3_arrive_with_legacy_temperatures_as_n
     dynamodb = local_client()
     key = {"device_id": {"S": device}, "datacount": {"N": "1"}}
     async with session(url, TRANSPORT_WS) as socket:
-        await subscribed(socket, d=device)
+        await subscribed(socket, table, d=device)
         # What the tutorial's create_item.py writes: temperatures as strings.
         info = {"info_timestamp": {"S": "1612519200"}, "temperature1": {"S": "23.74"}}
         await asyncio.to_thread(
@@ -209,7 +237,9 @@ async def test_a_filter_compares_legacy_string_temperatures_as_numbers(
         )
 
     async with session(url, TRANSPORT_WS) as socket:
-        await subscribed(socket, d=device, filter={"temperature1": {"gt": 25}}, kinds=["INSERT"])
+        await subscribed(
+            socket, table, d=device, filter={"temperature1": {"gt": 25}}, kinds=["INSERT"]
+        )
         for datacount, temperature in ((1, "9.5"), (2, "30.25"), (3, "25"), (4, "100")):
             await asyncio.to_thread(put, datacount, temperature)
         received = [await socket.change("1") for _ in range(2)]
