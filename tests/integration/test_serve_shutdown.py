@@ -87,9 +87,11 @@ def production_env(endpoint: str, **extra: str) -> dict[str, str]:
 
 
 def refused(url: str) -> bool:
+    """Whether a new connection goes unserved: refused, or reset unanswered (one the kernel
+    had queued in the backlog when the server closed its listening socket)."""
     try:
         httpx.get(f"{url}/healthz", timeout=1)
-    except httpx.ConnectError:
+    except (httpx.ConnectError, httpx.ReadError, httpx.RemoteProtocolError):
         return True
     return False
 
