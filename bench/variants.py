@@ -18,6 +18,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from bench.variants_schema import field_loop, no_leaf_path, no_object_path, six_extensions
+
 
 def no_wait_for() -> None:
     """The thread-pool hop without asyncio.wait_for (measures what the timeout wrapper costs).
@@ -109,37 +111,6 @@ def switch_5ms() -> None:
     import gql.web.server
 
     gql.web.server.hand_over_the_gil_often = lambda: None
-
-
-def no_leaf_path() -> None:
-    """Every field through graphql-core's own execute_field, as before gql/schema/executor.py's
-    direct path for plain leaf fields (to measure it)."""
-    from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
-
-    from gql.schema.executor import Executor
-
-    Executor.execute_field = StrawberryGraphQLCoreExecutionContext.execute_field  # type: ignore[method-assign]
-    Executor.execute_fields = StrawberryGraphQLCoreExecutionContext.execute_fields  # type: ignore[method-assign]
-
-
-def no_object_path() -> None:
-    """Plain object fields and lists of them (`node`, `info`, `pageInfo`, `edges`) through
-    graphql-core's execute_field, as before gql/schema/executor.py's direct paths for them
-    (leaves keep theirs)."""
-    import gql.schema.executor
-
-    for name in ("object_of", "items_of"):
-        setattr(gql.schema.executor, name, lambda field: None)
-
-
-def field_loop() -> None:
-    """Each field of an object through graphql-core's loop (a Path, a call and an awaitable
-    check each), the direct path taken inside execute_field, as before Executor.execute_fields."""
-    from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
-
-    from gql.schema.executor import Executor
-
-    Executor.execute_fields = StrawberryGraphQLCoreExecutionContext.execute_fields  # type: ignore[method-assign]
 
 
 def botocore_parse() -> None:
@@ -236,6 +207,7 @@ def log_in_loop() -> None:
 
 
 PATCHES: dict[str, Callable[[], None]] = {
+    "six-extensions": six_extensions,
     "log-in-loop": log_in_loop,
     "full-log-records": full_log_records,
     "request-cycles": request_cycles,

@@ -7,12 +7,13 @@ telemetry.py   the middleware and store observer that feed the three above
 """
 
 from gql.observe.metrics import Metrics
-from gql.observe.requestlog import current, operation_name
+from gql.observe.requestlog import RequestRecord, current, operation_name
 from gql.observe.telemetry import TelemetryMiddleware, store_observer
 from gql.observe.tracing import Tracing, configure
 
 __all__ = [
     "Metrics",
+    "RequestRecord",
     "TelemetryMiddleware",
     "Tracing",
     "configure",

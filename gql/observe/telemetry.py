@@ -4,7 +4,7 @@ An ASGI middleware, outermost, rather than a view method or a schema extension a
 is the one place every request to /graphql passes, including those refused before
 GraphQL runs (413 body too large, 401 without a credential, 415), so each is counted,
 timed and logged once. What only the parsed document knows (operation type and name)
-comes from the schema's OperationRecorder, and the error codes from the view; both write
+comes from the schema (gql.schema.observed), and the error codes from the view; both write
 into the request's record, found through `gql.observe.requestlog.current`.
 """
 

@@ -4,9 +4,13 @@ rules are part of the key, so one schema's verdict never answers for another."""
 from __future__ import annotations
 
 import asyncio
+from typing import Any
+
+import pytest
+from graphql import GraphQLError
 
 from gql.config import Settings
-from gql.schema import build_schema
+from gql.schema import build_schema, extensions
 
 INTROSPECTION = "{ __schema { queryType { name } } }"
 
@@ -45,3 +49,26 @@ def test_same_text_is_validated_against_each_schemas_own_rules() -> None:
 
     assert any("exceeds maximum operation depth" in m for m in refused), refused
     assert not any("depth" in m for m in allowed), allowed
+
+
+def test_a_text_seen_before_is_neither_parsed_nor_validated_again(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    schema = build_schema(Settings())
+    validated: list[object] = []
+    validate = extensions._validate
+
+    def counted(*args: Any) -> list[GraphQLError]:
+        validated.append(args)
+        return validate(*args)
+
+    monkeypatch.setattr(extensions, "_validate", counted)
+    text = "{ __typename seenBefore: __typename }"
+    parsed = extensions._parse.cache_info()
+
+    for _ in range(3):
+        assert schema.execute_sync(text).data == {"__typename": "Query", "seenBefore": "Query"}
+
+    now = extensions._parse.cache_info()
+    assert (now.misses - parsed.misses, now.hits - parsed.hits) == (1, 2)
+    assert len(validated) == 1
