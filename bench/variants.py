@@ -206,7 +206,24 @@ def log_in_loop() -> None:
     gql.web.server.log_config = log_config
 
 
+def urandom_ids() -> None:
+    """A new request id from os.urandom (secrets.token_hex) per request, as before
+    gql.observe.requestlog drew them from a generator seeded once."""
+    import secrets
+
+    import gql.observe.requestlog
+    import gql.observe.telemetry
+
+    original = gql.observe.requestlog.request_id_from
+
+    def request_id_from(given: str | None) -> str:
+        return original(given) if given else secrets.token_hex(16)
+
+    gql.observe.telemetry.request_id_from = request_id_from  # type: ignore[attr-defined]
+
+
 PATCHES: dict[str, Callable[[], None]] = {
+    "urandom-ids": urandom_ids,
     "six-extensions": six_extensions,
     "log-in-loop": log_in_loop,
     "full-log-records": full_log_records,

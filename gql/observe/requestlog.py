@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+import random
 import re
-import secrets
 import threading
 import time
 from contextvars import ContextVar
@@ -31,11 +32,20 @@ log = logging.getLogger("gql.request")
 _SANE_ID = re.compile(r"[A-Za-z0-9._:=+/-]{1,128}")
 
 
+# New ids: 128 random bits from a generator seeded from os.urandom once per process (and
+# again in a forked child), not os.urandom per request. A request id must be unique, not
+# secret; and os.urandom lets go of the GIL for its system call, which hands it to whichever
+# thread waits for it (the log writer, a store thread): in the app it took 22 us a request,
+# against 0.5 us alone.
+_ids = random.Random()
+os.register_at_fork(after_in_child=_ids.seed)
+
+
 def request_id_from(given: str | None) -> str:
     """The caller's id when it is sane, else a new one."""
     if given and _SANE_ID.fullmatch(given):
         return given
-    return secrets.token_hex(16)
+    return f"{_ids.getrandbits(128):032x}"
 
 
 @dataclass
