@@ -222,7 +222,16 @@ def urandom_ids() -> None:
     gql.observe.telemetry.request_id_from = request_id_from  # type: ignore[attr-defined]
 
 
+def no_linger() -> None:
+    """The log writer woken for every line, as before it lingered after a busy write
+    (gql.observe.loglines.QueuedLines.LINGER)."""
+    from gql.observe.loglines import QueuedLines
+
+    QueuedLines.LINGER = 0.0
+
+
 PATCHES: dict[str, Callable[[], None]] = {
+    "no-linger": no_linger,
     "urandom-ids": urandom_ids,
     "six-extensions": six_extensions,
     "log-in-loop": log_in_loop,

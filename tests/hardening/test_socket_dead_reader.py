@@ -132,6 +132,17 @@ async def wait_for_subscriptions(server: Server, count: int) -> None:
         await asyncio.sleep(0.1)
 
 
+async def stopped_reading_lines(server: Server, count: int) -> list[str]:
+    """The log's lines of sockets dropped for not reading, once `count` are written (the
+    log's writer thread writes a line within about 10 ms of it being logged)."""
+    deadline = time.monotonic() + 30
+    while True:
+        lines = [line for line in server.stderr.splitlines() if "stopped reading" in line]
+        if len(lines) >= count or time.monotonic() > deadline:
+            return lines
+        await asyncio.sleep(0.05)
+
+
 async def ended_by_peer(client: RawWebSocket) -> str | None:
     """How the server ends the client's connection within PATIENCE (None: it did not): the
     subscriptions count may reach 0 a moment before the connection's reset arrives."""
@@ -196,7 +207,7 @@ async def test_a_client_that_stops_reading_is_dropped_and_a_reader_is_unaffected
     aborted = [await ended_by_peer(client) for client in dead]
     for client in dead:
         client.close()
-    lines = [line for line in server.stderr.splitlines() if "stopped reading" in line]
+    lines = await stopped_reading_lines(server, 2)
     figure(
         f"server RSS {before:.0f} MiB before, {peak.peak:.0f} MiB at the peak, {after:.0f} MiB "
         f"after; {slow:.0f} of {others} subscriptions of clients that stopped reading ended "

@@ -3,16 +3,20 @@ own, in order, all of them by the time the handler is flushed or closed."""
 
 from __future__ import annotations
 
+import functools
 import io
 import json
 import logging
 import subprocess
 import sys
 import threading
+import time
+from collections.abc import Callable
 
 import pytest
 
 from gql.observe.loglines import QueuedLines
+from tests.timing import patient
 
 
 class Recording(io.StringIO):
@@ -99,6 +103,58 @@ def test_a_line_that_cannot_be_formatted_is_reported_and_the_next_one_written(
     handler.flush()
     assert stream.getvalue() == "fine\n"
     assert "not a number" in capsys.readouterr().err  # logging's own report of the bad line
+    handler.close()
+
+
+def wait_for(check: Callable[[], bool], seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while not check():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.005)
+    return True
+
+
+def holds_lines(stream: io.StringIO, count: int) -> bool:
+    return stream.getvalue().count("\n") == count
+
+
+class Lingering(QueuedLines):
+    LINGER = 3600.0  # longer than any test: a line that waits for it is never seen
+
+
+def test_an_idle_writer_writes_a_lone_line_without_lingering() -> None:
+    stream = Recording()
+    handler = Lingering(stream)
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    log = logger_with(handler, "test.loglines.idle")
+    for n in range(3):  # each alone, once the one before is out: each wakes the writer
+        # (a writer that lingered after a lone line would leave the next unwritten)
+        log.info("alone %d", n)
+        assert wait_for(functools.partial(holds_lines, stream, n + 1), patient(10))
+    assert stream.getvalue().splitlines() == ["alone 0", "alone 1", "alone 2"]
+    handler.close()
+
+
+def test_lines_that_gather_wait_for_the_writer_and_a_flush_ends_the_wait() -> None:
+    stream = Recording()
+    handler = Lingering(stream)
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    log = logger_with(handler, "test.loglines.busy")
+    for n in range(1000):
+        log.info("busy %d", n)
+    # The writer found several lines at once, so it lingers; lines logged now wake no one.
+    assert wait_for(lambda: bool(stream.getvalue()), patient(10))
+    time.sleep(patient(0.2))  # whatever it took at once is out by now
+    written = stream.getvalue()
+    log.info("while it lingers")
+    time.sleep(patient(0.2))
+    assert stream.getvalue() == written
+    handler.flush()
+    assert stream.getvalue().splitlines() == [f"busy {n}" for n in range(1000)] + [
+        "while it lingers"
+    ]
+    assert len(stream.writers) < 1000  # lines queued together went out together
     handler.close()
 
 
