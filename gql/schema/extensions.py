@@ -21,12 +21,10 @@ from graphql import (
     ValidationRule,
     parse,
 )
-from graphql import ExecutionResult as GraphQLExecutionResult
 from strawberry.exceptions import MissingQueryError
 from strawberry.extensions import MaskErrors, MaxAliasesLimiter, QueryDepthLimiter, SchemaExtension
 from strawberry.relay import GlobalIDValueError
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
-from strawberry.types import ExecutionResult
 
 from gql.access import load_trusted_documents
 from gql.config import Settings
@@ -161,16 +159,9 @@ class Pipeline(ErrorCodes):
         context = self.execution_context
         context.parse_options["max_tokens"] = self.max_tokens
         context.validation_rules = context.validation_rules + self.rules
-        self._stream_result_processed = False
         record = operation_started()
-        yield
-        # MaskErrors' own: a streamed result was coded frame by frame (on_stream_result).
-        if not self._stream_result_processed:
-            result = context.result
-            if isinstance(result, GraphQLExecutionResult | ExecutionResult):
-                self._process_result(result)
-            elif initial := getattr(result, "initial_result", None):
-                self._process_result(initial)
+        # MaskErrors' own hook: once the operation has run, the result's errors are coded.
+        yield from super().on_operation()
         if record is not None:
             operation_finished(record, context)
 

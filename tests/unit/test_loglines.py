@@ -31,19 +31,22 @@ class Recording(io.StringIO):
         return super().write(text)
 
 
-def logger_with(handler: logging.Handler, name: str) -> logging.Logger:
+def writing_to_a_stream(
+    name: str, kind: type[QueuedLines] = QueuedLines, fmt: str = "%(message)s"
+) -> tuple[Recording, QueuedLines, logging.Logger]:
+    """A logger `name` whose one handler is a `kind` writing to a Recording."""
+    stream = Recording()
+    handler = kind(stream)
+    handler.setFormatter(logging.Formatter(fmt))
     log = logging.getLogger(name)
     log.handlers[:] = [handler]
     log.propagate = False
     log.setLevel(logging.INFO)
-    return log
+    return stream, handler, log
 
 
 def test_lines_are_written_in_order_by_the_writer_thread_never_the_caller() -> None:
-    stream = Recording()
-    handler = QueuedLines(stream)
-    handler.setFormatter(logging.Formatter("%(message)s"))
-    log = logger_with(handler, "test.loglines.order")
+    stream, handler, log = writing_to_a_stream("test.loglines.order")
     for n in range(2000):
         log.info("line %d", n)
     handler.flush()
@@ -54,10 +57,7 @@ def test_lines_are_written_in_order_by_the_writer_thread_never_the_caller() -> N
 
 
 def test_what_a_line_says_is_fixed_when_it_is_logged() -> None:
-    stream = Recording()
-    handler = QueuedLines(stream)
-    handler.setFormatter(logging.Formatter("%(message)s"))
-    log = logger_with(handler, "test.loglines.fixed")
+    stream, handler, log = writing_to_a_stream("test.loglines.fixed")
     fields = {"status": 200}
     log.info("status %s", fields)
     fields["status"] = 500  # changed after logging: the line keeps what it said
@@ -67,10 +67,9 @@ def test_what_a_line_says_is_fixed_when_it_is_logged() -> None:
 
 
 def test_close_writes_every_line_still_queued_from_every_thread() -> None:
-    stream = Recording()
-    handler = QueuedLines(stream)
-    handler.setFormatter(logging.Formatter("%(threadName)s %(message)s"))
-    log = logger_with(handler, "test.loglines.close")
+    stream, handler, log = writing_to_a_stream(
+        "test.loglines.close", fmt="%(threadName)s %(message)s"
+    )
 
     def many(name: str) -> None:
         for n in range(500):
@@ -94,10 +93,7 @@ def test_close_writes_every_line_still_queued_from_every_thread() -> None:
 def test_a_line_that_cannot_be_formatted_is_reported_and_the_next_one_written(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    stream = Recording()
-    handler = QueuedLines(stream)
-    handler.setFormatter(logging.Formatter("%(message)s"))
-    log = logger_with(handler, "test.loglines.bad")
+    stream, handler, log = writing_to_a_stream("test.loglines.bad")
     log.info("%d", "not a number")
     log.info("fine")
     handler.flush()
@@ -124,10 +120,7 @@ class Lingering(QueuedLines):
 
 
 def test_an_idle_writer_writes_a_lone_line_without_lingering() -> None:
-    stream = Recording()
-    handler = Lingering(stream)
-    handler.setFormatter(logging.Formatter("%(message)s"))
-    log = logger_with(handler, "test.loglines.idle")
+    stream, handler, log = writing_to_a_stream("test.loglines.idle", Lingering)
     for n in range(3):  # each alone, once the one before is out: each wakes the writer
         # (a writer that lingered after a lone line would leave the next unwritten)
         log.info("alone %d", n)
@@ -137,10 +130,7 @@ def test_an_idle_writer_writes_a_lone_line_without_lingering() -> None:
 
 
 def test_lines_that_gather_wait_for_the_writer_and_a_flush_ends_the_wait() -> None:
-    stream = Recording()
-    handler = Lingering(stream)
-    handler.setFormatter(logging.Formatter("%(message)s"))
-    log = logger_with(handler, "test.loglines.busy")
+    stream, handler, log = writing_to_a_stream("test.loglines.busy", Lingering)
     for n in range(1000):
         log.info("busy %d", n)
     # The writer found several lines at once, so it lingers; lines logged now wake no one.
