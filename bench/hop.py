@@ -12,8 +12,9 @@ on the event loop `gql serve` runs (uvloop), three ways:
   exactly), its own client, awaited on the loop.
 
 Each way's median over alternating rounds: the p50 of a call and the CPU of this process per
-call, each as a ratio to `inline`, measured in the same run. Needs DynamoDB Local
-(DYNAMODB_LOCAL_URL, as `scripts/in-netns` sets it).
+call, each as a ratio to `inline`, measured in the same run. `--pin` first pins this process
+to one CPU as `GQL_PIN_CPU` pins a server (gql/web/affinity.py): the hop with the loop and
+the pool on one CPU. Needs DynamoDB Local (DYNAMODB_LOCAL_URL, as `scripts/in-netns` sets it).
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ import uvloop
 from bench.stack import Stack
 from gql.config import Settings
 from gql.store.client import make_client
+from gql.web import affinity
 
 KEY: dict[str, Any] = {"device_id": {"S": "hop"}, "datacount": {"N": "1"}}
 ITEM: dict[str, Any] = {
@@ -104,7 +106,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--calls", type=int, default=1000, help="GetItems a way and round")
     parser.add_argument("--pause", type=float, default=0.0005, help="seconds between calls")
+    parser.add_argument("--pin", action="store_true", help="this process on one CPU first")
     args = parser.parse_args(argv)
+    if args.pin:
+        print(f"pinned to CPU {affinity.pin_to_one_cpu()}")
     endpoint = os.environ.get("DYNAMODB_LOCAL_URL")
     if not endpoint:
         print("bench.hop: DYNAMODB_LOCAL_URL is not set (run it under scripts/in-netns)")

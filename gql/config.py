@@ -6,7 +6,7 @@ import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from gql.access import parse_api_keys
 from gql.errors import ConfigError
@@ -112,6 +112,7 @@ class Settings:
     trace_exporters: tuple[str, ...] = ()
     shutdown_seconds: float = 10.0
     shutdown_delay_seconds: float = 0.0
+    pin_cpu: bool = False  # each server process on one CPU (gql/web/affinity.py)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -148,9 +149,7 @@ class Settings:
             production=read.flag("GQL_PRODUCTION", False),
             read_budget=read.integer("GQL_READ_BUDGET", 1000, low=1),
             max_workers=read.integer("GQL_MAX_WORKERS", 32, low=1),
-            retry_mode=read.choice(  # type: ignore[arg-type]
-                "GQL_RETRY_MODE", ("standard", "adaptive", "legacy"), "standard"
-            ),
+            retry_mode=read.choice("GQL_RETRY_MODE", get_args(RetryMode), "standard"),  # type: ignore[arg-type]
             max_attempts=read.integer("GQL_MAX_ATTEMPTS", 3, low=1),
             connect_timeout=read.seconds("GQL_CONNECT_TIMEOUT", 1.0),
             read_timeout=read.seconds("GQL_READ_TIMEOUT", 2.0),
@@ -191,6 +190,7 @@ class Settings:
             trace_exporters=_trace_exporters(read),
             shutdown_seconds=shutdown,
             shutdown_delay_seconds=delay,
+            pin_cpu=read.flag("GQL_PIN_CPU", False),
         )
 
 

@@ -32,6 +32,8 @@ import uvicorn
 from uvicorn.config import LOGGING_CONFIG
 
 from gql.config import Settings
+from gql.errors import ConfigError
+from gql.web import affinity
 from gql.web.app import create_app
 from gql.web.shutdown import Drain
 
@@ -150,7 +152,11 @@ def serve(
     print(describe_backend(settings), flush=True)
     print(describe_history(settings, derive=derive), flush=True)
     print(f"gql: GraphQL at http://{host}:{port}/graphql", flush=True)
-    settle_the_process()
+    if settings.pin_cpu and not affinity.supported():
+        raise ConfigError("GQL_PIN_CPU: this system cannot pin a process to a CPU (needs Linux)")
+    # With several workers each pins itself; the supervisor does not, or they would inherit
+    # its one CPU as all they may use.
+    settle_the_process(settings, pin=workers == 1)
     options: dict[str, Any] = dict(
         host=host,
         port=port,
@@ -184,8 +190,9 @@ def serve(
 
 def app_from_env() -> Any:
     """The app of one worker process of `gql serve --workers N`."""
-    settle_the_process()
-    return serving_app(Settings.from_env())
+    settings = Settings.from_env()
+    settle_the_process(settings)
+    return serving_app(settings)
 
 
 def serving_app(settings: Settings, *, derive: bool = False) -> Any:
@@ -220,10 +227,13 @@ def _exit_by(deadline: float) -> None:
         os._exit(0)
 
 
-def settle_the_process() -> None:
+def settle_the_process(settings: Settings, *, pin: bool = True) -> None:
     """What `gql serve` sets for its whole process (one, or each of --workers N)."""
     hand_over_the_gil_often()
     lean_log_records()
+    if settings.pin_cpu and pin:
+        cpu = affinity.pin_to_one_cpu()
+        print(f"gql: process {os.getpid()} runs on CPU {cpu} only (GQL_PIN_CPU)", flush=True)
 
 
 def hand_over_the_gil_often() -> None:

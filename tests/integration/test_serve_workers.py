@@ -1,8 +1,10 @@
-"""`gql serve --workers 2` on DynamoDB Local: the tutorial's flow, and cursors that every worker
-accepts; `--workers` is refused for the embedded backend, whose table lives in one process."""
+"""`gql serve --workers 2` on DynamoDB Local: the tutorial's flow, cursors that every worker
+accepts, each worker pinned to a CPU of its own (GQL_PIN_CPU); `--workers` is refused for the
+embedded backend, whose table lives in one process."""
 
 from __future__ import annotations
 
+import os
 import re
 import time
 from collections.abc import Iterator
@@ -50,6 +52,7 @@ def server(
 ) -> Iterator[Server]:
     env = local_env(dynamodb_local_url, table)
     del env["GQL_CURSOR_SECRET"]  # the workers must agree on a secret of their own
+    env["GQL_PIN_CPU"] = "true"  # each worker on a CPU of its own
     with Server(env, tmp_path_factory.mktemp("workers"), "--workers", "2") as server:
         yield server
         # SIGTERM, not SIGKILL: the parent stops its workers on the way out.
@@ -66,6 +69,32 @@ def test_two_worker_processes_start(server: Server) -> None:
         time.sleep(0.1)
 
     assert len(worker_pids(server)) == 2, server.stderr_tail()
+
+
+def test_each_worker_runs_on_a_cpu_of_its_own(server: Server) -> None:
+    deadline = time.monotonic() + patient(30)
+    while len(pinned(server)) < 2 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    cpus = pinned(server)
+
+    assert set(cpus) == worker_pids(server), server.stdout
+    for pid, cpu in cpus.items():  # every thread of the worker, as the kernel has it
+        assert allowed_cpus(pid) == {str(cpu)}
+    if len(os.sched_getaffinity(0)) >= 2:
+        assert len(set(cpus.values())) == 2
+
+
+def pinned(server: Server) -> dict[str, int]:
+    lines = re.findall(r"process (\d+) runs on CPU (\d+) only", server.stdout)
+    return {pid: int(cpu) for pid, cpu in lines}
+
+
+def allowed_cpus(pid: str) -> set[str]:
+    found = set()
+    for thread in os.listdir(f"/proc/{pid}/task"):
+        with open(f"/proc/{pid}/task/{thread}/status", encoding="ascii") as status:
+            found |= {line.split()[1] for line in status if line.startswith("Cpus_allowed_list")}
+    return found
 
 
 def test_tutorial_flow_with_two_workers(
