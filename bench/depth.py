@@ -7,8 +7,9 @@ One device, its readings evenly spaced over 34.7 days (100,000: one every 30 s; 
 answers must equal are computed here, exactly, without reading DynamoDB. On a DynamoDB Local of
 its own, fresh (bench/fresh_local.py): `gql table create --wait`, then `gql load` of the
 readings (timed) and `gql derive rebuild` (timed), both on the first table of an instance that
-held nothing before: the rebuild figure is their ratio. Then `gql serve`, whose DynamoDB
-endpoint is a counting proxy (bench/counting_proxy.py), answers:
+held nothing before. The rebuild figure is their ratio, the median of three such rounds (one
+with --quick or --big), each on a fresh instance. Then `gql serve` on the last instance, whose
+DynamoDB endpoint is a counting proxy (bench/counting_proxy.py), answers:
 
 - `stats(recordedAt:)` over the last 30 days, from an instant on no period's edge, against
   boto3 paging the same window's readings from the time index (projected on the key and the
@@ -32,6 +33,7 @@ from typing import Any
 
 from bench.boto import script_client
 from bench.counting_proxy import CountingProxy
+from bench.depth_rebuild import load_and_rebuild, rebuild_figure
 from bench.fresh_local import FreshLocal
 from bench.plan import Http, check, say
 from bench.report import Figure
@@ -60,10 +62,12 @@ class DepthPlan:
     readings: int
     rounds: int  # of stats against boto3, alternating
     graphql_per_round: int
+    # Rounds of load + rebuild, each on a fresh DynamoDB Local; the figure is their median.
+    rebuilds: int = 1
 
 
 QUICK = DepthPlan(readings=2_000, rounds=1, graphql_per_round=2)
-FULL = DepthPlan(readings=100_000, rounds=3, graphql_per_round=5)
+FULL = DepthPlan(readings=100_000, rounds=3, graphql_per_round=5, rebuilds=3)
 BIG = DepthPlan(readings=1_000_000, rounds=2, graphql_per_round=5)
 
 
@@ -178,32 +182,20 @@ def measured(proxy: CountingProxy, work: Callable[[], Any]) -> tuple[Any, float,
 
 
 def measure_depth(plan: DepthPlan, log_dir: Path, tmp: Path) -> tuple[Figure, ...]:
-    n = plan.readings
     data = write_ndjson(tmp / "depth.ndjson", plan)
-    with FreshLocal(log_dir, "depth") as endpoint, Stack(endpoint, log_dir) as stack:
-        table = stack.table_name("depth")
-        say(f"depth: gql table create --wait, then gql load of {n:,} readings of one device")
-        stack.gql("table", "create", "--wait", table=table)
-        started = time.perf_counter()
-        stack.gql("load", data, table=table, timeout=7200)
-        load_s = time.perf_counter() - started
-        say(f"  {load_s:.1f} s; gql derive rebuild")
-        started = time.perf_counter()
-        done = stack.gql("derive", "rebuild", table=table, timeout=7200)
-        rebuild_s = time.perf_counter() - started
-        say(f"  {rebuild_s:.1f} s: {done.stdout.strip().splitlines()[-1]}")
-        check(f"{n} readings" in done.stdout, f"the rebuild did not read {n}: {done.stdout}")
-        rebuild = Figure(
-            "depth_rebuild",
-            f"gql derive rebuild of {n:,} readings vs gql load of them",
-            "<=",
-            1.5,
-            ratio=rebuild_s / load_s,
-            summary=f"{rebuild_s:.1f} s vs {load_s:.1f} s",
-            detail={"readings": n, "rebuild_s": round(rebuild_s, 2), "load_s": round(load_s, 2)},
-        )
-        with CountingProxy(endpoint) as proxy:
-            return (rebuild, *_queries(plan, stack, table, proxy))
+    times: list[tuple[float, float]] = []
+    for number in range(1, plan.rebuilds + 1):
+        with FreshLocal(log_dir, f"depth-{number}") as endpoint, Stack(endpoint, log_dir) as stack:
+            say(f"depth: round {number}/{plan.rebuilds} on a DynamoDB Local of its own")
+            table = stack.table_name("depth")
+            times.append(load_and_rebuild(stack, table, data, plan.readings))
+            if number == plan.rebuilds:  # the last instance answers the queries too
+                with CountingProxy(endpoint) as proxy:
+                    return (
+                        rebuild_figure(plan.readings, times),
+                        *_queries(plan, stack, table, proxy),
+                    )
+    raise ValueError(f"DepthPlan.rebuilds must be at least 1, not {plan.rebuilds}")
 
 
 def _queries(

@@ -3,12 +3,16 @@
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
 
 import pytest
 
 from bench import hop
 from tests.conftest import LOCAL_URL, NO_LOCAL
+from tests.timing import patient
 
 
 @pytest.mark.skipif(not LOCAL_URL, reason=NO_LOCAL)
@@ -34,3 +38,21 @@ def test_the_hop_bench_says_what_it_needs(
 
     assert hop.main([]) == 2
     assert "DYNAMODB_LOCAL_URL is not set" in capsys.readouterr().out
+
+
+@pytest.mark.skipif(not LOCAL_URL, reason=NO_LOCAL)
+def test_the_hop_bench_pins_its_process_when_asked() -> None:
+    # A process of its own: pinning this one would pin every test after it.
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.hop", "--pin", "--rounds", "1", "--calls", "3"],
+        capture_output=True,
+        text=True,
+        timeout=patient(120),
+        check=False,
+    )
+
+    assert done.returncode == 0, done.stderr
+    pinned = re.search(r"^pinned to CPU (\d+)$", done.stdout, re.MULTILINE)
+    assert pinned is not None, done.stdout
+    assert int(pinned.group(1)) in os.sched_getaffinity(0)
+    assert re.search(r"^thread +\d+us", done.stdout, re.MULTILINE), done.stdout
