@@ -25,6 +25,10 @@ _HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "content-length"
 
 class _Forward(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive, as botocore's pool expects
+    # The answer goes out in two writes (headers, then body): with Nagle's algorithm the body
+    # waited for the client's delayed ACK of the headers, about 10 ms an answer on loopback.
+    # That made `Device.stats` (8 requests) 100 ms through the proxy against 19 ms without it.
+    disable_nagle_algorithm = True
     server: _CountingServer
     upstream: http.client.HTTPConnection | None = None
 
