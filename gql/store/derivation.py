@@ -14,11 +14,12 @@ it is not waited for; otherwise the index is read again after a pause.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import random
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import partial
@@ -225,6 +226,23 @@ class Deriver:
             if start_key is None:
                 return
             params["ExclusiveStartKey"] = start_key
+
+    def index_readings(self, device_id: str, low: int, high: int, slices: int) -> Iterator[Reading]:
+        """The readings of [low, high] through the index, its `slices` slices of time read at
+        once; a reading on the edge of two slices is read by both and given once."""
+        edges = [low + (high - low) * i // slices for i in range(slices)] + [high]
+        reads = [partial(self._index_slice, device_id, a, b) for a, b in itertools.pairwise(edges)]
+        seen: set[ReadingKey] = set()
+        for readings in at_once("index-read", reads):
+            for reading in readings:
+                if reading.key not in seen:
+                    seen.add(reading.key)
+                    yield reading
+
+    def _index_slice(self, device_id: str, low: int, high: int) -> list[Reading]:
+        return [
+            from_item(item) for item in self.index_items(device_id, Decimal(low), Decimal(high))
+        ]
 
     def _readings(self, keys: list[ReadingKey]) -> dict[ReadingKey, Reading]:
         """The readings as the table holds them now (consistent reads)."""

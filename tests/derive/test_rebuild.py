@@ -16,9 +16,10 @@ import boto3
 import pytest
 
 from gql.derive.batch import BatchDeriver
+from gql.history import Level, floor, following
 from gql.models import ReadingInfo, ReadingKey
 from gql.store import DynamoDB, HistoryTable, ReadingStore, Tables, record_of
-from gql.store.rebuild import Rebuild
+from gql.store.rebuild import SLICES, Rebuild
 from tests.derive.recording import Recorder, expected_history, scan, stored_history, tutorial_item
 from tests.integration.conftest import create_table
 from tests.timing import patient
@@ -174,3 +175,23 @@ def test_a_rebuild_of_one_device_leaves_the_others_alone(env: Env) -> None:
 
     assert (summary.readings, summary.devices) == (1, 1)
     assert {key[0] for key in stored_history(env.client, env.history)} == {"a", "#"}
+
+
+def test_readings_on_the_edges_of_the_slices_a_month_is_read_in_count_once(env: Env) -> None:
+    tables = env.tables()
+    tables.index_on(timeout=patient(60))
+    tables.create(wait=True)
+    store = ReadingStore(env.client, env.table, lock=env.lock)
+    month = floor(Level.MONTH, T0)
+    end = following(Level.MONTH, month)
+    edges = [month + (end - month) * i // SLICES for i in range(SLICES)] + [end]
+    # Each edge, and a second either side of it: both slices of an edge read the reading on it.
+    times = sorted({t + d for t in edges for d in (-1, 0, 1)})
+    for n, at in enumerate(times, start=1):
+        store.put(ReadingKey("edges", n), ReadingInfo(str(at), temperature1=Decimal(n)))
+
+    summary = env.rebuild()
+
+    assert summary.readings == len(times)
+    stored = stored_history(env.client, env.history)
+    assert stored == expected_history(scan(env.client, env.table))
