@@ -6,12 +6,12 @@ an interrupt through the hypervisor) and runs botocore there with cold caches; t
 only one of the threads run Python at a time anyway. On one CPU the hand-over is a switch
 between two threads. README "Pinning to a CPU" has the figures.
 
-Off by default: a process sees only its own CPU set. Several containers on one host whose CPU
-sets are the whole host would each take the same first CPU. The workers of one `gql serve
---workers N` do know of each other: each claims a CPU under a name derived from their common
-parent (an abstract Unix socket, which the kernel frees when its process dies, so a worker
-started again takes the CPU its predecessor left), and they take different CPUs while there
-are CPUs enough.
+Off by default: a process sees only its own CPU set. Containers on one host whose CPU sets
+are the whole host do not see each other's claims, and two may take the same CPU. The workers
+of one `gql serve --workers N` do know of each other: each claims a CPU under a name derived
+from their common parent (an abstract Unix socket, which the kernel frees when its process
+dies, so a worker started again takes the CPU its predecessor left), and they take different
+CPUs while there are CPUs enough.
 """
 
 from __future__ import annotations
