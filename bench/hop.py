@@ -35,6 +35,7 @@ from typing import Any
 
 import uvloop
 
+from bench.report import print_ways
 from bench.stack import Stack
 from gql.config import Settings
 from gql.store.client import make_client
@@ -108,25 +109,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pause", type=float, default=0.0005, help="seconds between calls")
     parser.add_argument("--pin", action="store_true", help="this process on one CPU first")
     args = parser.parse_args(argv)
-    if args.pin:
-        print(f"pinned to CPU {affinity.pin_to_one_cpu()}")
     endpoint = os.environ.get("DYNAMODB_LOCAL_URL")
     if not endpoint:
         print("bench.hop: DYNAMODB_LOCAL_URL is not set (run it under scripts/in-netns)")
         return 2
+    if args.pin:
+        print(f"pinned to CPU {affinity.pin_to_one_cpu()}")
     with tempfile.TemporaryDirectory() as tmp, Stack(endpoint, Path(tmp)) as stack:
         table = stack.create_table("hop")
         os.environ.update({k: v for k, v in stack.env(table).items() if k.startswith("AWS_")})
         results = uvloop.run(measure(table, args.rounds, args.calls, args.pause))
-    p50 = {name: statistics.median(r[0] for r in runs) for name, runs in results.items()}
-    cpu = {name: statistics.median(r[1] for r in runs) for name, runs in results.items()}
     print(f"GetItem one at a time: {args.rounds} rounds of {args.calls}, {args.pause}s apart")
-    print(f"{'way':12s} {'p50':>9s} {'vs inline':>9s} {'CPU/call':>9s} {'vs inline':>9s}")
-    for name in results:
-        print(
-            f"{name:12s} {p50[name] * 1e6:7.0f}us {p50[name] / p50['inline']:9.2f}"
-            f" {cpu[name] * 1e6:7.0f}us {cpu[name] / cpu['inline']:9.2f}"
-        )
+    print_ways(results, "inline", "p50")
     if "aiobotocore" not in results:
         print("aiobotocore: not installed (pip install aiobotocore in a venv of its own)")
     return 0

@@ -21,7 +21,6 @@ import argparse
 import asyncio
 import contextlib
 import os
-import statistics
 import sys
 import tempfile
 import time
@@ -37,6 +36,7 @@ import uvloop
 from bench import plan as plans
 from bench.baseline_app import create_baseline_app
 from bench.loads import readings, write_readings
+from bench.report import print_ways
 from bench.stack import Stack
 from gql.config import Settings
 from gql.schema import Context, Cursors, Services, build_schema
@@ -44,8 +44,6 @@ from gql.schema.executor import Executor
 from gql.store import ReadingStore, make_client
 from gql.web.app import create_app
 
-FIELDS = "deviceId datacount version info { infoTimestamp temperature1 temperature2 "
-FIELDS += "temperature3 temperature4 temperature5 }"
 Way = Callable[[], Awaitable[Any]]
 
 
@@ -95,9 +93,10 @@ async def running(app: Any) -> AsyncIterator[None]:
 
 
 async def ways(app: Any, route: Any, settings: Settings, key: tuple[str, int]) -> dict[str, Way]:
-    document = f'{{ reading(deviceId: "{key[0]}", datacount: {key[1]}) {{ {FIELDS} }} }}'
-    query = orjson.dumps({"query": document})
-    plain = orjson.dumps({"deviceId": key[0], "datacount": key[1]})
+    # The bodies the bench's latency figure sends, to the app and to the route.
+    query = plans.reading_request("", key).body.encode()
+    plain = plans.baseline_request("", key).body.encode()
+    variables = {"deviceId": key[0], "datacount": key[1]}
     services = Services(
         store=ReadingStore(make_client(settings), settings.table),
         cursors=Cursors.from_settings(settings),
@@ -105,13 +104,14 @@ async def ways(app: Any, route: Any, settings: Settings, key: tuple[str, int]) -
         request_timeout=settings.request_timeout,
         read_budget=settings.read_budget,
     )
-    schema, parsed = build_schema(settings)._schema, graphql.parse(document)
+    schema, parsed = build_schema(settings)._schema, graphql.parse(plans.READING_QUERY)
 
     async def core() -> bytes:
         result = graphql.execute(
             schema,
             parsed,
             context_value=Context(services=services),
+            variable_values=variables,
             executor_class=Executor,
             operation_extensions=None,
         )
@@ -173,15 +173,8 @@ def main(argv: list[str] | None = None) -> int:
         settings = Settings.from_env(stack.env(table))
         key = plans.reading_key(plan)
         results = uvloop.run(measure(settings, key, args.rounds, args.requests))
-    wall = {name: statistics.median(r[0] for r in runs) for name, runs in results.items()}
-    cpu = {name: statistics.median(r[1] for r in runs) for name, runs in results.items()}
     print(f"one reading, one request at a time: {args.rounds} rounds of {args.requests}")
-    print(f"{'way':10s} {'wall':>8s} {'vs route':>9s} {'CPU':>8s} {'vs route':>9s}")
-    for name in results:
-        print(
-            f"{name:10s} {wall[name] * 1e6:6.0f}us {wall[name] / wall['route']:9.2f}"
-            f" {cpu[name] * 1e6:6.0f}us {cpu[name] / cpu['route']:9.2f}"
-        )
+    print_ways(results, "route", "wall")
     return 0
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import math
+import statistics
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -92,3 +94,17 @@ def write_json(path: Path, figures: list[Figure], meta: dict[str, Any]) -> None:
     tmp = path.with_suffix(path.suffix + ".tmp")
     tmp.write_text(json.dumps(document, indent=2, allow_nan=False) + "\n", encoding="utf-8")
     tmp.replace(path)
+
+
+def print_ways(runs: Mapping[str, list[tuple[float, float]]], floor: str, timed: str) -> None:
+    """A table of ways measured in the same run, from each round's (seconds, CPU seconds) per
+    call: each way's medians, and each as a ratio to the way `floor`."""
+    seconds = {name: statistics.median(r[0] for r in rounds) for name, rounds in runs.items()}
+    cpu = {name: statistics.median(r[1] for r in rounds) for name, rounds in runs.items()}
+    against = f"vs {floor}"
+    print(f"{'way':12s} {timed:>8s} {against:>9s} {'CPU':>8s} {against:>9s}")
+    for name in runs:
+        print(
+            f"{name:12s} {seconds[name] * 1e6:6.0f}us {seconds[name] / seconds[floor]:9.2f}"
+            f" {cpu[name] * 1e6:6.0f}us {cpu[name] / cpu[floor]:9.2f}"
+        )

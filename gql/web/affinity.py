@@ -37,7 +37,7 @@ def pin_to_one_cpu(group: str | None = None) -> int:
     defaults to this process's parent: the workers of one server are its children.
     """
     allowed = sorted(os.sched_getaffinity(0))
-    group = group if group is not None else f"{os.getppid()}"
+    group = group if group is not None else str(os.getppid())
     cpu = choose(in_order_from(allowed, current_cpu()), lambda c: claim(group, c))
     for thread in os.listdir("/proc/self/task"):
         with contextlib.suppress(ProcessLookupError):  # a thread that has just ended
