@@ -15,11 +15,12 @@ from gql.schema.batch import BatchMutation
 from gql.schema.context import Context, Cursors, Services
 from gql.schema.executor import Executor
 from gql.schema.extensions import extensions_for
+from gql.schema.lane import QueryLane
 from gql.schema.mutation import Mutation
 from gql.schema.query import query_type
 from gql.schema.subscription import Subscription
 
-__all__ = ["Context", "Cursors", "Services", "build_schema", "sdl"]
+__all__ = ["Context", "Cursors", "QueryLane", "Services", "build_schema", "sdl"]
 
 log = logging.getLogger("gql.schema")
 

@@ -12,8 +12,10 @@ from typing import Any
 from graphql import (
     ArgumentNode,
     ASTValidationRule,
+    DocumentNode,
     FloatValueNode,
     GraphQLError,
+    GraphQLSchema,
     IntValueNode,
     NoSchemaIntrospectionCustomRule,
     ObjectFieldNode,
@@ -53,7 +55,7 @@ class ErrorCodes(MaskErrors):
         super().__init__(error_message=INTERNAL_MESSAGE)
 
     def _process_errors(self, errors: list[GraphQLError]) -> list[GraphQLError]:
-        return [self._coded(error) for error in errors]
+        return code_errors(errors, getattr(self.execution_context.context, "response", None))
 
     def _process_result(self, result: object) -> None:
         # MaskErrors asks isinstance() of a runtime-checkable Protocol, which typing answers
@@ -63,32 +65,35 @@ class ErrorCodes(MaskErrors):
         if errors:
             result.errors = self._process_errors(errors)  # type: ignore[attr-defined]
 
-    def _coded(self, error: GraphQLError) -> GraphQLError:
-        original = error.original_error
-        if isinstance(original, GqlError) and original.code != "INTERNAL_SERVER_ERROR":
-            extensions: dict[str, Any] = {"code": original.code}
-            if isinstance(original, ThrottledError):
-                extensions["retryAfter"] = original.retry_after
-                self._retry_after(original.retry_after)
-            return _with(error, original.message, extensions)
-        # graphql-core wraps a variable's coercion error in another GraphQLError; such errors
-        # have no path, unlike an output value that could not be serialized (our fault).
-        client_fault = original is None or (isinstance(original, GraphQLError) and not error.path)
-        if client_fault:
-            code = (error.extensions or {}).get("code", "BAD_USER_INPUT")
-            return _with(error, error.message, {"code": code})
-        if isinstance(original, GlobalIDValueError):
-            return _with(error, f"id: {original}", {"code": "BAD_USER_INPUT"})
-        if isinstance(original, REQUEST_ERRORS):
-            return _with(error, error.message, {"code": "BAD_USER_INPUT"})
-        log.error("unexpected error at %s", error.path, exc_info=original)
-        return _with(error, INTERNAL_MESSAGE, {"code": "INTERNAL_SERVER_ERROR"}, masked=True)
 
-    def _retry_after(self, seconds: int) -> None:
-        response = getattr(self.execution_context.context, "response", None)
-        headers = getattr(response, "headers", None)
-        if headers is not None:
-            headers["retry-after"] = str(seconds)
+def code_errors(errors: list[GraphQLError], response: object) -> list[GraphQLError]:
+    """The errors as the client sees them (ErrorCodes); `response` is the HTTP sub-response
+    a THROTTLED error sets its Retry-After on (None over a socket)."""
+    return [_coded(error, response) for error in errors]
+
+
+def _coded(error: GraphQLError, response: object) -> GraphQLError:
+    original = error.original_error
+    if isinstance(original, GqlError) and original.code != "INTERNAL_SERVER_ERROR":
+        extensions: dict[str, Any] = {"code": original.code}
+        if isinstance(original, ThrottledError):
+            extensions["retryAfter"] = original.retry_after
+            headers = getattr(response, "headers", None)
+            if headers is not None:
+                headers["retry-after"] = str(original.retry_after)
+        return _with(error, original.message, extensions)
+    # graphql-core wraps a variable's coercion error in another GraphQLError; such errors
+    # have no path, unlike an output value that could not be serialized (our fault).
+    client_fault = original is None or (isinstance(original, GraphQLError) and not error.path)
+    if client_fault:
+        code = (error.extensions or {}).get("code", "BAD_USER_INPUT")
+        return _with(error, error.message, {"code": code})
+    if isinstance(original, GlobalIDValueError):
+        return _with(error, f"id: {original}", {"code": "BAD_USER_INPUT"})
+    if isinstance(original, REQUEST_ERRORS):
+        return _with(error, error.message, {"code": "BAD_USER_INPUT"})
+    log.error("unexpected error at %s", error.path, exc_info=original)
+    return _with(error, INTERNAL_MESSAGE, {"code": "INTERNAL_SERVER_ERROR"}, masked=True)
 
 
 def _with(
@@ -191,11 +196,11 @@ class Pipeline(ErrorCodes):
             errors = _validate(
                 context.schema._schema, context.graphql_document, context.validation_rules
             )
-            _VALIDATED[key] = errors
-            if len(_VALIDATED) > CACHED_DOCUMENTS:
-                _VALIDATED.popitem(last=False)
+            _remember(_VALIDATED, key, errors)
         else:
             _VALIDATED.move_to_end(key)
+        if not errors and context.graphql_document is not None:
+            _remember(_READY, (context.schema._schema, context.query), context.graphql_document)
         context.pre_execution_errors = errors
         yield
 
@@ -203,6 +208,24 @@ class Pipeline(ErrorCodes):
 CACHED_DOCUMENTS = 256
 _parse = functools.lru_cache(maxsize=CACHED_DOCUMENTS)(parse)
 _VALIDATED: OrderedDict[tuple[Any, ...], list[GraphQLError]] = OrderedDict()
+# Texts that parsed and validated without an error, under the schema's own rules: what the
+# query lane (gql/schema/lane.py) may run without this extension.
+_READY: OrderedDict[tuple[GraphQLSchema, str], DocumentNode] = OrderedDict()
+
+
+def _remember(cache: OrderedDict[Any, Any], key: Any, value: Any) -> None:
+    cache[key] = value
+    if len(cache) > CACHED_DOCUMENTS:
+        cache.popitem(last=False)
+
+
+def validated_document(schema: GraphQLSchema, text: str) -> DocumentNode | None:
+    """The document of a text that has run before without a parse or validation error."""
+    key = (schema, text)
+    document = _READY.get(key)
+    if document is not None:
+        _READY.move_to_end(key)
+    return document
 
 
 def _validate(*args: Any) -> list[GraphQLError]:

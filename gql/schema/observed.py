@@ -24,5 +24,16 @@ def operation_finished(record: RequestRecord, context: ExecutionContext) -> None
         with contextlib.suppress(RuntimeError):
             record.operation_type = context.operation_type.value
         record.operation_name = operation_name(context.operation_name)
+    _end(record)
+
+
+def query_finished(record: RequestRecord, name: str | None) -> None:
+    """operation_finished for a query the lane ran (gql/schema/lane.py)."""
+    record.operation_type = "query"
+    record.operation_name = operation_name(name)
+    _end(record)
+
+
+def _end(record: RequestRecord) -> None:
     if record.trace is not None:
         record.trace.end_operation(record.operation_type, record.operation_name)

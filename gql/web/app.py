@@ -25,7 +25,7 @@ from gql.derive import InProcess
 from gql.errors import GqlError
 from gql.live import Hub
 from gql.observe import Metrics, TelemetryMiddleware, Tracing, configure, store_observer
-from gql.schema import Context, Cursors, Services, build_schema
+from gql.schema import Context, Cursors, QueryLane, Services, build_schema
 from gql.store import HistoryTable, ReadingStore
 from gql.web.backend import Backend, hub_for
 from gql.web.fanout import Shared
@@ -40,8 +40,9 @@ log = logging.getLogger("gql.app")
 
 class GraphQLApp(GraphQLView):
     def __init__(self, services: Services, settings: Settings) -> None:
+        schema = build_schema(settings)
         super().__init__(
-            build_schema(settings),
+            schema,
             graphql_ide=None if settings.production else "graphiql",
             allow_queries_via_get=True,
             # WebSocket: legacy graphql-ws keep-alive ("ka"); graphql-transport-ws pings.
@@ -62,6 +63,9 @@ class GraphQLApp(GraphQLView):
         # Built here, at start-up, so that a bad JWKS file stops the server before it serves.
         self.authenticator = authenticator_for(settings)
         self.documents = documents_for(settings)
+        self.query_lane = QueryLane(
+            schema, scopes=settings.auth_required, trusted=self.documents.trusted
+        )
         self.persisted_cache_control = persisted_cache_control(settings)
         # GraphiQL with its assets served by this app (gql/web/graphiql.py), not from a CDN.
         self.graphiql = None if settings.production else GraphiQLPage()

@@ -43,7 +43,7 @@ from gql.errors import (
     UnauthenticatedError,
 )
 from gql.observe import current
-from gql.schema import Context
+from gql.schema import Context, QueryLane
 from gql.web.http import error_body
 from gql.web.jsonbody import decode, unstorable_number
 from gql.web.legacyws import LegacyWSHandler
@@ -53,6 +53,7 @@ from gql.web.transportws import TransportWSHandler
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 JSON = "application/json"
+_LANE_KEYS = {"query", "variables", "operationName"}
 
 
 @functools.lru_cache(maxsize=64)
@@ -81,6 +82,8 @@ class GraphQLView(GraphQL[Context, None]):
     documents: Documents | None = None
     # Cache-Control of a successful query named by hash over GET; None: no header.
     persisted_cache_control: str | None = None
+    # Queries whose text has run before, past Strawberry's request path; None: always its way.
+    query_lane: QueryLane | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "websocket":
@@ -91,7 +94,7 @@ class GraphQLView(GraphQL[Context, None]):
             return
         request = Request(scope=scope, receive=receive)
         try:
-            response = await self.run(request)
+            response = await self._lane(request) or await self.run(request)
         except HTTPException as exc:
             response = self._refusal(request, exc.status_code, exc.reason)
         except GqlError as exc:  # from documents.resolve: the operation never ran
@@ -100,6 +103,41 @@ class GraphQLView(GraphQL[Context, None]):
             body = error_body(exc.message, exc.code)
             response = Response(body, status_code=status, media_type=_media_type(request))
         await response(scope, receive, send)
+
+    async def _lane(self, request: Request) -> Response | None:
+        """The answer of a query the lane runs (gql/schema/lane.py); None: Strawberry's way.
+
+        Only a plain POST is offered: a JSON object with nothing but `query`, `variables` and
+        `operationName`, of the right types. Whatever else, including a body that does not
+        decode, goes Strawberry's way, which answers it as before.
+        """
+        lane = self.query_lane
+        if lane is None or request.method != "POST":
+            return None
+        headers = request.headers
+        if _mime_type(headers.get("content-type", "")) != JSON:
+            return None
+        if self._get_stream_transport_from_headers(headers) is not None:
+            return None
+        raw = await request.body()  # kept by the request: Strawberry's way reads it again
+        try:
+            body = self.decode_json(raw)
+        except (ValueError, HTTPException):
+            return None
+        if type(body) is not dict or not body.keys() <= _LANE_KEYS:
+            return None
+        text, variables, name = body.get("query"), body.get("variables"), body.get("operationName")
+        if type(text) is not str or not isinstance(variables, dict | None):
+            return None
+        if not isinstance(name, str | None):
+            return None
+        prepared = lane.prepare(text, name, request.scope.get("auth"))
+        if prepared is None:
+            return None
+        sub_response = await self.get_sub_response(request)
+        context = await self.get_context(request, response=sub_response)
+        result = await lane.run(prepared, context, variables, sub_response)
+        return self.create_response(await self.process_result(request, result), sub_response)
 
     async def _serve_socket(self, scope: Scope, receive: Receive, send: Send) -> None:
         slot = self.sockets.admit()

@@ -72,3 +72,31 @@ def test_a_text_seen_before_is_neither_parsed_nor_validated_again(
     now = extensions._parse.cache_info()
     assert (now.misses - parsed.misses, now.hits - parsed.hits) == (1, 2)
     assert len(validated) == 1
+
+
+def test_only_a_text_that_validated_cleanly_is_ready_for_the_lane_of_its_schema() -> None:
+    schema, other = build_schema(Settings()), build_schema(Settings())
+    good, bad = "{ __typename readyForLane: __typename }", "{ notReadyForLane }"
+
+    schema.execute_sync(good)
+    schema.execute_sync(bad)
+
+    assert extensions.validated_document(schema._schema, good) is not None
+    assert extensions.validated_document(schema._schema, bad) is None
+    assert extensions.validated_document(other._schema, good) is None
+
+
+def test_the_ready_texts_are_bounded_and_the_least_recently_used_goes_first() -> None:
+    schema = build_schema(Settings())
+    texts = [f"{{ t{n}: __typename }}" for n in range(extensions.CACHED_DOCUMENTS + 1)]
+    for text in texts[:2]:
+        schema.execute_sync(text)
+    # The first is used again, so the second is now the least recently used.
+    assert extensions.validated_document(schema._schema, texts[0]) is not None
+
+    for text in texts[2:]:
+        schema.execute_sync(text)
+
+    assert extensions.validated_document(schema._schema, texts[0]) is not None
+    assert extensions.validated_document(schema._schema, texts[1]) is None
+    assert extensions.validated_document(schema._schema, texts[-1]) is not None
