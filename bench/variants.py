@@ -230,7 +230,16 @@ def no_linger() -> None:
     QueuedLines.LINGER = 0.0
 
 
+def no_lane() -> None:
+    """Every query through Strawberry's whole request path, as before the query lane
+    (gql/schema/lane.py)."""
+    from gql.schema.lane import QueryLane
+
+    QueryLane.prepare = lambda *_: None  # type: ignore[method-assign]
+
+
 PATCHES: dict[str, Callable[[], None]] = {
+    "no-lane": no_lane,
     "no-linger": no_linger,
     "urandom-ids": urandom_ids,
     "six-extensions": six_extensions,
