@@ -13,8 +13,8 @@ other extensions do around an operation done the same way:
 - the scope check (`GQL_AUTH_REQUIRED`) and the trusted-document list: a request either would
   refuse is not taken here, so Strawberry's way refuses it as it always did.
 
-What the lane does not take goes Strawberry's way unchanged (gql/web/view.py decides what it
-is offered): mutations, subscriptions, anything with `extensions`, streaming and GET requests.
+What the lane does not take goes Strawberry's way unchanged: mutations, subscriptions, texts
+not yet validated, and whatever the HTTP edge does not offer it (gql/web/lane.py).
 """
 
 from __future__ import annotations
@@ -83,6 +83,7 @@ class QueryLane:
         prepared: Prepared,
         context: object,
         variables: dict[str, Any] | None,
+        extensions: dict[str, Any] | None,
         response: object,
     ) -> ExecutionResult:
         """Run it as `Schema.execute` would; `response` is the HTTP sub-response."""
@@ -98,7 +99,7 @@ class QueryLane:
                 middleware=self.middleware,
                 executor_class=Executor,
                 is_awaitable=optimized_is_awaitable,  # type: ignore[arg-type]  # as Strawberry
-                operation_extensions=None,
+                operation_extensions=extensions,
             )
             done = await outcome if isinstance(outcome, Awaitable) else outcome
             data, errors = done.data, done.errors

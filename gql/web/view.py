@@ -18,7 +18,6 @@ The same path serves GraphQL over WebSocket (subscriptions); its parts are in gq
 from __future__ import annotations
 
 import contextlib
-import functools
 import time
 from typing import Any
 
@@ -31,7 +30,6 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.http import GraphQLHTTPResponse, process_result
-from strawberry.http.parse_content_type import parse_content_type
 from strawberry.types import ExecutionResult
 from strawberry.types.unset import UNSET, UnsetType
 
@@ -46,21 +44,13 @@ from gql.observe import current
 from gql.schema import Context, QueryLane
 from gql.web.http import error_body
 from gql.web.jsonbody import decode, unstorable_number
+from gql.web.lane import JSON, mime_type, offer_of
 from gql.web.legacyws import LegacyWSHandler
 from gql.web.slots import SocketLimit
 from gql.web.sockets import ADAPTER, SLOT, TRY_AGAIN_LATER, SocketAdapter, log
 from gql.web.transportws import TransportWSHandler
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
-JSON = "application/json"
-_LANE_KEYS = {"query", "variables", "operationName"}
-
-
-@functools.lru_cache(maxsize=64)
-def _mime_type(content_type: str) -> str:
-    """The header's type without its parameters; parsed by the email package (10 us), so
-    the few values clients send are remembered."""
-    return parse_content_type(content_type)[0]
 
 
 def _media_type(request: Request) -> str:
@@ -107,36 +97,30 @@ class GraphQLView(GraphQL[Context, None]):
     async def _lane(self, request: Request) -> Response | None:
         """The answer of a query the lane runs (gql/schema/lane.py); None: Strawberry's way.
 
-        Only a plain POST is offered: a JSON object with nothing but `query`, `variables` and
-        `operationName`, of the right types. Whatever else, including a body that does not
-        decode, goes Strawberry's way, which answers it as before.
+        What it is offered: gql/web/lane.py. The document is resolved as Strawberry's way
+        resolves it (persisted queries, trusted documents); a request that would be refused
+        there goes that way and is refused there.
         """
         lane = self.query_lane
-        if lane is None or request.method != "POST":
+        if lane is None or self._get_stream_transport_from_headers(request.headers) is not None:
             return None
-        headers = request.headers
-        if _mime_type(headers.get("content-type", "")) != JSON:
+        offer = await offer_of(request, self.decode_json)
+        if offer is None:
             return None
-        if self._get_stream_transport_from_headers(headers) is not None:
+        text = offer.query
+        if self.documents is not None:
+            try:
+                text = self.documents.resolve(offer.query, offer.extensions)
+            except GqlError:
+                return None
+        if text is None:
             return None
-        raw = await request.body()  # kept by the request: Strawberry's way reads it again
-        try:
-            body = self.decode_json(raw)
-        except (ValueError, HTTPException):
-            return None
-        if type(body) is not dict or not body.keys() <= _LANE_KEYS:
-            return None
-        text, variables, name = body.get("query"), body.get("variables"), body.get("operationName")
-        if type(text) is not str or not isinstance(variables, dict | None):
-            return None
-        if not isinstance(name, str | None):
-            return None
-        prepared = lane.prepare(text, name, request.scope.get("auth"))
+        prepared = lane.prepare(text, offer.operation_name, request.scope.get("auth"))
         if prepared is None:
             return None
         sub_response = await self.get_sub_response(request)
         context = await self.get_context(request, response=sub_response)
-        result = await lane.run(prepared, context, variables, sub_response)
+        result = await lane.run(prepared, context, offer.variables, offer.extensions, sub_response)
         return self.create_response(await self.process_result(request, result), sub_response)
 
     async def _serve_socket(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -217,7 +201,7 @@ class GraphQLView(GraphQL[Context, None]):
 
     async def parse_http_body(self, request: AsyncHTTPRequestAdapter) -> Any:
         if request.method == "POST":
-            content_type = _mime_type(request.content_type or "")
+            content_type = mime_type(request.content_type or "")
             if content_type != JSON:
                 raise HTTPException(
                     415, f"POST bodies must be {JSON}, got {content_type or 'no content type'}"

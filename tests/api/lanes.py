@@ -168,9 +168,10 @@ def observe(
     before = scrape(served.api)
     served.spans.clear()
     caplog.clear()
-    if method == "GET":
+    if method == "GET":  # the fields as URL parameters, objects as JSON
         assert isinstance(body, dict)
-        response = served.api.http.get("/graphql", params=body, headers=headers)
+        params = {k: v if isinstance(v, str) else json.dumps(v) for k, v in body.items()}
+        response = served.api.http.get("/graphql", params=params, headers=headers)
     else:
         content = body if isinstance(body, str) else json.dumps(body)
         sent = {"content-type": "application/json", **(headers or {})}
@@ -208,16 +209,17 @@ def three_ways(
     caplog: pytest.LogCaptureFixture,
     body: dict[str, Any],
     headers: dict[str, str] | None = None,
+    method: str = "POST",
 ) -> Seen:
     """The body sent Strawberry's way, the lane's, and with the lane off; they must agree."""
     lane, plain = pair
     runs = lane.view.query_lane.runs if lane.view.query_lane else 0
-    first = observe(lane, caplog, body, headers)
+    first = observe(lane, caplog, body, headers, method)
     assert lane.view.query_lane is not None
     assert lane.view.query_lane.runs == runs, "a text's first run goes Strawberry's way"
-    second = observe(lane, caplog, body, headers)
+    second = observe(lane, caplog, body, headers, method)
     assert lane.view.query_lane.runs == runs + 1, "the second run of a valid query is the lane's"
-    off = observe(plain, caplog, body, headers)
+    off = observe(plain, caplog, body, headers, method)
     assert second == first
     assert second == off
     return second

@@ -93,9 +93,31 @@ def test_a_page_and_the_next_page_agree(
             None,
             "POST",
         ),
-        ("extensions", {**CASES["reading"], "extensions": {}}, None, "POST"),
-        ("get", {"query": CASES["anonymous"]["query"]}, None, "GET"),
+        (
+            "mutation-over-get",
+            {"query": 'mutation { deleteReadingIf(deviceId: "x", datacount: 1) { __typename } }'},
+            None,
+            "GET",
+        ),
         ("batch", [CASES["reading"], CASES["anonymous"]], None, "POST"),
+        ("unknown-field", {**CASES["reading"], "documentId": "x"}, None, "POST"),
+        ("extensions-not-an-object", {**CASES["reading"], "extensions": "x"}, None, "POST"),
+        ("get-variables-not-json", {**CASES["reading"], "variables": "{not json"}, None, "GET"),
+        (
+            "unknown-hash",
+            {"extensions": {"persistedQuery": {"version": 1, "sha256Hash": "0" * 64}}},
+            None,
+            "POST",
+        ),
+        (
+            "hash-mismatch",
+            {
+                **CASES["anonymous"],
+                "extensions": {"persistedQuery": {"version": 1, "sha256Hash": "0" * 64}},
+            },
+            None,
+            "POST",
+        ),
         ("unknown-operation", {"query": TWO, "operationName": "Third"}, None, "POST"),
         ("no-operation-name", {"query": TWO}, None, "POST"),
         ("name-not-a-string", {"query": TWO, "operationName": 3}, None, "POST"),
@@ -112,8 +134,12 @@ def test_what_the_lane_does_not_take_goes_strawberrys_way(
 ) -> None:
     lane, plain = pair
     assert lane.view.query_lane is not None
-    if isinstance(body, dict):
+    if isinstance(body, dict) and "query" in body:
         body = unique(body)
+        # The text validated first on both apps, so that only the request's shape can keep it
+        # off the lane.
+        for app in (lane, plain):
+            app.api.http.post("/graphql", json={"query": body["query"]})
     sent = body if method == "GET" else json.dumps(body)
     runs = lane.view.query_lane.runs
     answers = [observe(s, caplog, sent, headers, method) for s in (lane, lane, plain)]
@@ -121,6 +147,46 @@ def test_what_the_lane_does_not_take_goes_strawberrys_way(
     assert answers[0] == answers[1] == answers[2]
     if name == "mutation":  # valid, so that only its being a mutation keeps it off the lane
         assert answers[0].body == {"data": {"putReading": {"__typename": "Reading"}}}
+
+
+@pytest.mark.parametrize(
+    ("name", "body", "headers", "method"),
+    [
+        ("empty-extensions", {**CASES["reading"], "extensions": {}}, None, "POST"),
+        (
+            "null-fields",
+            {**CASES["anonymous"], "variables": None, "operationName": None},
+            None,
+            "POST",
+        ),
+        ("get", CASES["reading"], None, "GET"),
+        ("get-coercion", CASES["coercion"], {"accept": GRAPHQL_RESPONSE}, "GET"),
+        ("get-operation-name", CASES["operation-name"], None, "GET"),
+    ],
+)
+def test_other_shapes_of_a_query_agree_on_the_lane(
+    pair: tuple[Served, Served],
+    caplog: pytest.LogCaptureFixture,
+    name: str,
+    body: dict[str, Any],
+    headers: dict[str, str] | None,
+    method: str,
+) -> None:
+    seen = three_ways(pair, caplog, unique(body), headers, method)
+    codes = [e["extensions"]["code"] for e in seen.body.get("errors", [])]
+    assert codes == (["BAD_USER_INPUT"] if name == "get-coercion" else [])
+    assert seen.status == (400 if name == "get-coercion" else 200)
+
+
+def test_graphiql_is_still_served_on_a_get_without_a_document(pair: tuple[Served, Served]) -> None:
+    lane, _ = pair
+    assert lane.view.query_lane is not None
+    runs = lane.view.query_lane.runs
+    for _ in range(2):
+        page = lane.api.http.get("/graphql", headers={"accept": "text/html"})
+        assert page.status_code == 200
+        assert page.headers["content-type"].startswith("text/html")
+    assert lane.view.query_lane.runs == runs
 
 
 def test_a_text_that_failed_validation_never_takes_the_lane(

@@ -119,3 +119,30 @@ def test_a_text_validated_over_a_socket_but_not_trusted_stays_refused_over_http(
         assert lane.view.query_lane.runs == runs
         assert seen.status == 400
         assert "data" not in seen.body
+
+
+def test_a_persisted_query_named_by_hash_takes_the_lane_over_post_and_get(
+    table: Table, caplog: pytest.LogCaptureFixture
+) -> None:
+    body = unique(CASES["reading"])
+    persisted = {"persistedQuery": {"version": 1, "sha256Hash": sha256(body["query"])}}
+    with (
+        served(table, persisted_query_max_age=60) as lane,
+        served(table, lane=False, persisted_query_max_age=60) as plain,
+    ):
+        assert lane.view.query_lane is not None
+        runs = lane.view.query_lane.runs
+        registered = [observe(s, caplog, {**body, "extensions": persisted}) for s in (lane, plain)]
+        assert registered[0] == registered[1]
+        assert lane.view.query_lane.runs == runs  # the text's first run: Strawberry's way
+
+        by_hash = {"variables": body["variables"], "extensions": persisted}
+        for method in ("POST", "GET"):
+            seen = [observe(s, caplog, by_hash, None, method) for s in (lane, plain)]
+            assert seen[0] == seen[1]
+            assert seen[0].body == registered[0].body
+            assert seen[0].body["data"]["reading"]["datacount"] == 2
+            # A CDN may keep the answer of a query named by hash over GET, as before.
+            expected = "public, max-age=60" if method == "GET" else None
+            assert seen[0].headers.get("cache-control") == expected
+        assert lane.view.query_lane.runs == runs + 2
