@@ -9,6 +9,10 @@
 - Transport-level refusals are GraphQL-shaped JSON with `extensions.code`, like every other
   error, instead of plain text.
 
+A query whose text has run before is answered by the query lane, past Strawberry's request path
+(gql/web/lane.py says which requests it is offered, gql/schema/lane.py runs them), with the
+same answer, status, headers, log line, metrics and span.
+
 The same path serves GraphQL over WebSocket (subscriptions); its parts are in gql/web/sockets.py.
 - The document may be named by hash (persisted queries) or restricted to a list (trusted
   documents): gql/access/documents.py decides which runs. `PersistedQueryNotFound` is answered with
