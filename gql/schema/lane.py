@@ -10,8 +10,9 @@ other extensions do around an operation done the same way:
 
 - the operation's record and span (gql/schema/observed.py);
 - the schema's error log, then the error codes and masking (`code_errors`);
-- the scope check (`GQL_AUTH_REQUIRED`) and the trusted-document list: a request either would
-  refuse is not taken here, so Strawberry's way refuses it as it always did.
+- the scope check (`GQL_AUTH_REQUIRED`): a request it would refuse is not taken here, so
+  Strawberry's way refuses it as it always did. (The trusted-document list is the HTTP edge's:
+  it resolves the document as Strawberry's way does, gql/web/view.py.)
 
 What the lane does not take goes Strawberry's way unchanged: mutations, subscriptions, texts
 not yet validated, and whatever the HTTP edge does not offer it (gql/web/lane.py).
@@ -19,7 +20,7 @@ not yet validated, and whatever the HTTP edge does not offer it (gql/web/lane.py
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Mapping
+from collections.abc import Awaitable
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,7 +30,7 @@ from strawberry import Schema
 from strawberry.execution import optimized_is_awaitable
 from strawberry.types import ExecutionResult
 
-from gql.access import Principal, require_scope, sha256
+from gql.access import Principal, require_scope
 from gql.errors import GqlError
 from gql.schema.executor import Executor
 from gql.schema.extensions import code_errors, validated_document
@@ -51,11 +52,9 @@ class QueryLane:
         schema: Schema,
         *,
         scopes: bool = False,
-        trusted: Mapping[str, str] | None = None,
     ) -> None:
         self.schema = schema
         self.scopes = scopes  # GQL_AUTH_REQUIRED: ScopeCheck runs on Strawberry's way
-        self.trusted = trusted  # GQL_TRUSTED_DOCUMENTS: TrustedOnly runs on Strawberry's way
         # Built empty once, as Strawberry builds one a request: the executor sees the same.
         self.middleware = MiddlewareManager()
         self.runs = 0  # queries run here (the tests and bench.lanes read it)
@@ -70,8 +69,6 @@ class QueryLane:
             return None
         operation = get_operation_ast(document, operation_name)
         if operation is None or operation.operation is not OperationType.QUERY:
-            return None
-        if self.trusted is not None and sha256(text) not in self.trusted:
             return None
         if self.scopes and not _may_query(auth):
             return None

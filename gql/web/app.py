@@ -63,9 +63,7 @@ class GraphQLApp(GraphQLView):
         # Built here, at start-up, so that a bad JWKS file stops the server before it serves.
         self.authenticator = authenticator_for(settings)
         self.documents = documents_for(settings)
-        self.query_lane = QueryLane(
-            schema, scopes=settings.auth_required, trusted=self.documents.trusted
-        )
+        self.query_lane = QueryLane(schema, scopes=settings.auth_required)
         self.persisted_cache_control = persisted_cache_control(settings)
         # GraphiQL with its assets served by this app (gql/web/graphiql.py), not from a CDN.
         self.graphiql = None if settings.production else GraphiQLPage()

@@ -95,8 +95,9 @@ def test_a_text_validated_over_a_socket_but_not_trusted_stays_refused_over_http(
     table: Table, caplog: pytest.LogCaptureFixture, tmp_path: Path
 ) -> None:
     # Over a socket the view's document check is skipped: the text is parsed and validated,
-    # then refused by the schema's TrustedOnly. It is then known valid, and only the lane's
-    # own check of the list keeps it off the lane.
+    # then refused by the schema's TrustedOnly. It is then known valid, and only the HTTP
+    # edge's check of the list (the document resolved as Strawberry's way resolves it) keeps
+    # it off the lane.
     manifest = tmp_path / "trusted.json"
     manifest.write_text(json.dumps({sha256(READING): READING}))
     untrusted = unique(CASES["reading"])

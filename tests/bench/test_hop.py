@@ -11,6 +11,7 @@ import sys
 import pytest
 
 from bench import hop
+from tests.bench.printed import printed_ways
 from tests.conftest import LOCAL_URL, NO_LOCAL
 from tests.timing import patient
 
@@ -22,10 +23,7 @@ def test_the_hop_bench_prints_each_way_against_the_inline_floor(
     assert hop.main(["--rounds", "2", "--calls", "5", "--pause", "0"]) == 0
 
     out = capsys.readouterr().out
-    pattern = r"(\w+) +\d+us +([\d.]+) +\d+us +([\d.]+)"
-    ways = {
-        m.group(1): m.group(2) for line in out.splitlines() if (m := re.fullmatch(pattern, line))
-    }
+    ways = printed_ways(out)
     assert ways.get("inline") == "1.00"  # the floor, against itself
     assert "thread" in ways
     assert "aiobotocore" in ways or "aiobotocore: not installed" in out

@@ -3,11 +3,10 @@ prints each against the route (it times, so it asserts no figure: figures go int
 
 from __future__ import annotations
 
-import re
-
 import pytest
 
 from bench import lanes
+from tests.bench.printed import printed_ways
 from tests.conftest import LOCAL_URL, NO_LOCAL
 
 
@@ -18,10 +17,7 @@ def test_the_lanes_bench_prints_each_way_against_the_route(
     assert lanes.main(["--rounds", "2", "--requests", "3"]) == 0
 
     out = capsys.readouterr().out
-    pattern = r"(\w+) +\d+us +([\d.]+) +\d+us +([\d.]+)"
-    ways = {
-        m.group(1): m.group(2) for line in out.splitlines() if (m := re.fullmatch(pattern, line))
-    }
+    ways = printed_ways(out)
     assert set(ways) == {"route", "core", "gql", "typename"}, out
     assert ways["route"] == "1.00"  # the floor, against itself
 
