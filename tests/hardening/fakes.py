@@ -107,6 +107,9 @@ class Seen:
 class _QuietHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     timeout = 5  # an idle keep-alive connection is closed after this, so no thread lingers
+    # Headers and body are two writes: without this the body waits for the client's delayed
+    # ACK (about 40 ms an answer), time a loaded machine takes out of the tests' budgets.
+    disable_nagle_algorithm = True
 
     def log_message(self, format: str, *args: Any) -> None:
         pass
@@ -116,11 +119,20 @@ class _QuietHandler(BaseHTTPRequestHandler):
         return self.rfile.read(length)
 
 
+class _Server(ThreadingHTTPServer):
+    # socketserver listens with a backlog of 5. A test's burst of concurrent clients (12
+    # throttled requests at once) then overflows the accept queue when a loaded machine's
+    # accept loop lags: the kernel drops the handshake, the client waits out a retransmit, and
+    # its first answer can come after the request's budget, as BACKEND_UNAVAILABLE instead of
+    # THROTTLED (seen once in CI; reproduced with accept delayed 80 ms and a backlog of 1).
+    request_queue_size = 128
+
+
 class _HTTPServing(_Closing):
     """An HTTP server on a free loopback port, in a thread, until close()."""
 
     def _serve(self, handler: type[BaseHTTPRequestHandler]) -> None:
-        self.server = ThreadingHTTPServer((LOOPBACK, 0), handler)
+        self.server = _Server((LOOPBACK, 0), handler)
         self.server.daemon_threads = True
         self.port: int = self.server.server_address[1]
         self.url = f"http://{LOOPBACK}:{self.port}"
